@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# memarena top-level Makefile.
+#
+#   make              dependencies, module, userspace tools, selftests
+#   make check        everything, static checks, and the selftests in a VM
+#   make demo         boot the VM, load the module, show /proc/memstats
+#   make vm-shell     interactive root shell in the VM with memarena loaded
+#   make checkpatch   checkpatch --strict on module/ and include/
+#   make sparse       sparse (C=2) over the kernel code
+#
+# Every target first makes sure the Debian packages it needs are present
+# (scripts/deps installs them as root).  KVER=/KDIR= pick another kernel.
+
+SRCDIR	:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD	:= $(SRCDIR)/build
+SHELL	:= /bin/bash
+
+# Deferred (=), so that a kernel installed by 'deps' is seen.
+KVER	?= $(shell $(SRCDIR)/scripts/kver)
+KDIR	?= /lib/modules/$(KVER)/build
+KMAKE	= $(MAKE) -C $(KDIR) M=$(SRCDIR)
+
+# Debian's kernel source tarball: only the selftest harness and checkpatch
+# are taken from it, into $(BUILD)/ksrc (never committed).
+KSRC_TAR  ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz) \
+			 $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz))))
+KSRC	  := $(BUILD)/ksrc
+KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
+	      tools/testing/selftests/kselftest.h \
+	      scripts/checkpatch.pl scripts/spelling.txt \
+	      scripts/const_structs.checkpatch
+CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
+
+# What checkpatch and sparse look at: our kernel sources, not Kbuild output.
+KERNEL_SRCS = $(filter-out %.mod.c module/mksizeclasses.c,$(wildcard module/*.[ch] include/uapi/linux/*.h \
+					      selftests/modules/*.c))
+
+all: module user selftests
+
+deps:
+	@$(SRCDIR)/scripts/deps
+	@test -n "$(KVER)" || { echo "memarena: no kernel with headers and /boot/vmlinuz found (set KVER=)" >&2; exit 1; }
+
+$(KSRC)/.stamp: | deps
+	@mkdir -p $(KSRC)
+	@test -r "$(KSRC_TAR)" || { echo "memarena: linux-source tarball not found (KSRC_TAR=)" >&2; exit 1; }
+	@echo "  EXTRACT $(notdir $(KSRC_TAR)): harness and checkpatch"
+	@top=$$(tar -tJf $(KSRC_TAR) | head -1 | cut -d/ -f1) && \
+	 tar -xJf $(KSRC_TAR) -C $(KSRC) --strip-components=1 \
+		$(addprefix $$top/,$(KSRC_FILES))
+	@touch $@
+
+ksrc: $(KSRC)/.stamp
+
+module: deps
+	$(KMAKE) modules
+
+user: deps
+	@if [ -f user/Makefile ]; then $(MAKE) -C user SRCDIR=$(SRCDIR) BUILD=$(BUILD); fi
+
+selftests: deps ksrc
+	$(MAKE) -C selftests SRCDIR=$(SRCDIR) BUILD=$(BUILD)
+
+checkpatch: ksrc
+	perl $(CHECKPATCH) --strict --no-tree --quiet --show-types -f $(KERNEL_SRCS)
+
+sparse: deps
+	@mkdir -p $(BUILD)
+	$(KMAKE) C=2 modules 2>&1 | tee $(BUILD)/sparse.log
+	@if grep -E ': (warning|error):' $(BUILD)/sparse.log; then \
+		echo "sparse: warnings above" >&2; exit 1; fi
+
+check: all
+	@$(SRCDIR)/selftests/check
+
+demo: all
+	@$(SRCDIR)/selftests/vm-run --timeout 300 -- selftests/demo
+
+vm-shell: all
+	@$(SRCDIR)/selftests/vm-run --shell -- insmod module/memarena.ko
+
+clean:
+	-$(KMAKE) clean 2>/dev/null
+	rm -rf $(BUILD)
+
+.PHONY: all deps ksrc module user selftests checkpatch sparse check demo \
+	vm-shell clean

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memarena module entry points: bring the layers up in dependency order and
+ * take them down in reverse.  The allocator's design is described at the
+ * top of malloc.c.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "memarena.h"
+
+static int __init memarena_init(void)
+{
+	int err;
+
+	/*
+	 * ORDER: /proc/memstats before the netlink family.  The family is
+	 * registered last because registering it is when netlink users can
+	 * start calling into us; everything they may reach must exist.
+	 */
+	err = ma_proc_init();
+	if (err)
+		return err;
+
+	err = ma_netlink_init();
+	if (err)
+		goto out_remove_proc;
+
+	pr_info("loaded\n");
+	return 0;
+
+out_remove_proc:
+	ma_proc_exit();
+	return err;
+}
+
+static void __exit memarena_exit(void)
+{
+	/* ORDER: reverse of memarena_init(): stop new users first. */
+	ma_netlink_exit();
+	ma_proc_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(memarena_init);
+module_exit(memarena_exit);
+
+MODULE_DESCRIPTION("Go's allocator design with MemStats accounting");
+MODULE_AUTHOR("memarena developers");
+MODULE_LICENSE("GPL");
