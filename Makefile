@@ -8,6 +8,7 @@
 #   make vm-shell     interactive root shell in the VM with memarena loaded
 #   make checkpatch   checkpatch --strict on module/ and include/
 #   make sparse       sparse (C=2) over the kernel code
+#   make sizeclasses  regenerate module/sizeclasses.[ch] (module/mksizeclasses.c)
 #
 # Every target first makes sure the Debian packages it needs are present
 # (scripts/deps installs them as root).  KVER=/KDIR= pick another kernel.
@@ -38,6 +39,8 @@ KERNEL_SRCS = $(filter-out %.mod.c module/mksizeclasses.c,$(wildcard module/*.[c
 
 all: module user selftests
 
+include $(SRCDIR)/module/sizeclasses.mk
+
 deps:
 	@$(SRCDIR)/scripts/deps
 	@test -n "$(KVER)" || { echo "memarena: no kernel with headers and /boot/vmlinuz found (set KVER=)" >&2; exit 1; }
@@ -53,7 +56,8 @@ $(KSRC)/.stamp: | deps
 
 ksrc: $(KSRC)/.stamp
 
-module: deps
+# The committed size-class tables must be what the generator makes.
+module: deps sizeclasses-check
 	$(KMAKE) modules
 
 user: deps
