@@ -16,13 +16,18 @@ static int __init memarena_init(void)
 	int err;
 
 	/*
-	 * ORDER: /proc/memstats before the netlink family.  The family is
-	 * registered last because registering it is when netlink users can
+	 * ORDER: the allocator first (heap, then per-CPU caches), then the
+	 * interfaces that report on it: /proc/memstats, and the netlink
+	 * family last, because registering it is when netlink users can
 	 * start calling into us; everything they may reach must exist.
 	 */
-	err = ma_proc_init();
+	err = ma_malloc_init();
 	if (err)
 		return err;
+
+	err = ma_proc_init();
+	if (err)
+		goto out_malloc_exit;
 
 	err = ma_netlink_init();
 	if (err)
@@ -33,6 +38,8 @@ static int __init memarena_init(void)
 
 out_remove_proc:
 	ma_proc_exit();
+out_malloc_exit:
+	ma_malloc_exit();
 	return err;
 }
 
@@ -41,6 +48,7 @@ static void __exit memarena_exit(void)
 	/* ORDER: reverse of memarena_init(): stop new users first. */
 	ma_netlink_exit();
 	ma_proc_exit();
+	ma_malloc_exit();
 	pr_info("unloaded\n");
 }
 

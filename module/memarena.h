@@ -1,18 +1,394 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * memarena internal interfaces between the allocator layers and the
- * files that expose them (proc.c, netlink.c).  The design narrative is at
- * the top of malloc.c.
+ * memarena internal header: the data of every allocator layer, who may
+ * touch it under which lock, and the functions the layers call in each
+ * other.  The design narrative is at the top of malloc.c.
+ *
+ * Lock order (outermost first)
+ * ============================
+ *
+ * 1. ma_mcache.lock - local_lock, one per CPU, taken with interrupts
+ *    disabled.  Protects that CPU's object stacks and counters.  Held by
+ *    the alloc/free fast paths; the flush of a full stack runs under it.
+ *
+ * 2. ma_central.lock - spinlock, one per size class of the global heap and
+ *    one per size class of each memarena_arena.  Protects the span lists of
+ *    the class and the allocation bitmaps of the spans on them.  Always
+ *    taken with interrupts disabled (allocations may come from hardirq).
+ *
+ * 3. memarena_arena.lock - spinlock, irq-safe: the arena's list of large
+ *    objects.
+ *
+ * 4. ma_heap.lock - spinlock, irq-safe, innermost: the page-level
+ *    allocator (free spans), the heap arena list, the span structure
+ *    allocator and the arena index writers.
+ *
+ * Nothing calls into the page allocator with any of these held: memory
+ * that a locked section may need (span structures, index nodes, whole
+ * heap arenas) is obtained before the lock is taken.
+ *
+ * Lockless readers: ma_span_of() walks the arena index and the heap
+ * arena's span table with READ_ONCE(); entries are published with
+ * smp_store_release() after what they point to is initialised.  Index
+ * nodes and heap arena metadata are only freed at module exit or after an
+ * RCU grace period, and span structures are never given back to the page
+ * allocator before module exit, so a reader never dereferences freed
+ * memory; it validates what it finds (state, range, object boundary).
  */
 #ifndef _MEMARENA_INTERNAL_H
 #define _MEMARENA_INTERNAL_H
 
+#ifdef __KERNEL__
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/gfp.h>
 #include <linux/init.h>
+#include <linux/list.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#else
+#include "ma_shim.h"	/* selftests/core/: userspace build of the core */
+#endif
+
+#include <linux/memarena.h>
+
+#include "compat.h"
+#include "sizeclasses.h"
+
+/*
+ * Heap arenas are naturally aligned buddy blocks of MA_ARENA_MIN_ORDER to
+ * MA_ARENA_MAX_ORDER.  The minimum holds the biggest small-object span
+ * (MA_MAX_SPAN_BYTES, 80 KiB) and sets the granule of the arena index:
+ * one index entry per 256 KiB of physical address space.  The maximum is
+ * the biggest block the buddy allocator hands out, 4 MiB, which is also
+ * the largest object (MEMARENA_MAX_SIZE).
+ */
+#define MA_ARENA_MIN_ORDER	6
+#define MA_ARENA_MAX_ORDER	10
+#define MA_ARENA_MIN_SHIFT	(PAGE_SHIFT + MA_ARENA_MIN_ORDER)
+#define MA_ARENA_MAX_PAGES	BIT(MA_ARENA_MAX_ORDER)
+
+/* Spans are multiples of Go's 8 KiB pages, i.e. of two kernel pages. */
+#define MA_SPAN_PAGES(cls)	(ma_class_span_bytes[cls] >> PAGE_SHIFT)
+
+/*
+ * struct ma_span - a run of contiguous pages inside one heap arena
+ *
+ * State machine (@state):
+ *   MA_SPAN_DEAD   the structure is unused, on the heap's structure free
+ *                  list (ma_heap.lock)
+ *   MA_SPAN_FREE   free pages, on a heap free list (ma_heap.lock)
+ *   MA_SPAN_INIT   just carved out for a small class, objects being set
+ *                  up by its owner; not yet visible to frees
+ *   MA_SPAN_SMALL  holds objects of @class, on a central list
+ *                  (@central->lock)
+ *   MA_SPAN_LARGE  holds one large object (owner: ma_heap.lock for the
+ *                  state change on free, @owner->lock for @list)
+ * DEAD -> FREE | INIT | LARGE under ma_heap.lock, INIT -> SMALL by the
+ * central that grows (smp_store_release), SMALL | LARGE -> FREE and
+ * FREE -> DEAD under ma_heap.lock.
+ *
+ * Invariant: for MA_SPAN_SMALL, @nalloc bits are set in @allocbits and
+ * every object whose bit is clear holds ma_free_cookie(obj) in its first
+ * word.  Objects in per-CPU stacks have their bit set and hold the cookie
+ * too: the cookie is what makes a double free detectable.
+ */
+struct ma_span {
+	struct list_head list;		/* by state, see above */
+	unsigned long base;		/* address of the first byte */
+	struct ma_heap_arena *harena;	/* immutable while not DEAD */
+	unsigned int npages;		/* ma_heap.lock */
+	u8 state;			/* see above; read locklessly */
+	u8 class;			/* small spans: size class */
+	u16 nelems;			/* small spans: objects in span */
+	u16 nalloc;			/* central->lock: bits set */
+	u16 freeindex;			/* central->lock: no clear bit below */
+	struct ma_central *central;	/* small spans: owning central */
+	struct memarena_arena *owner;	/* large spans: arena or NULL */
+	unsigned long allocbits[BITS_TO_LONGS(MA_MAX_OBJS_PER_SPAN)];
+};
+
+enum ma_span_state {
+	MA_SPAN_DEAD,
+	MA_SPAN_FREE,
+	MA_SPAN_INIT,
+	MA_SPAN_SMALL,
+	MA_SPAN_LARGE,
+};
+
+/*
+ * struct ma_heap_arena - one block obtained from the buddy allocator
+ *
+ * Its metadata lives in separate pages (counted in GCSys), so the arena's
+ * pages hold only objects.  @spans maps every page to its span: all pages
+ * of an in-use span, the first and last page of a free span (boundary
+ * tags for coalescing).  Entries are written under ma_heap.lock and read
+ * locklessly by ma_span_of().
+ */
+struct ma_heap_arena {
+	unsigned long base;
+	struct page *page;
+	struct page *meta_page;		/* the pages holding this struct */
+	unsigned int order;
+	unsigned int meta_order;
+	struct list_head node;		/* ma_heap.arenas */
+	struct ma_span *spans[];	/* 1 << order entries */
+};
+
+/*
+ * struct ma_central - the spans of one size class, Go's mcentral
+ * @lock: protects everything below and the bitmaps of listed spans
+ * @partial: spans with at least one free object
+ * @full: spans whose objects are all handed out (to users or caches)
+ * @nspans: spans on both lists
+ * @class: size class
+ * @owner: the memarena_arena this central belongs to, NULL for the
+ *	global heap (whose objects go through the per-CPU caches)
+ */
+struct ma_central {
+	spinlock_t lock;		/* see the kernel-doc above */
+	struct list_head partial;
+	struct list_head full;
+	unsigned long nspans;
+	unsigned int class;
+	struct memarena_arena *owner;
+};
+
+/*
+ * struct ma_mcache_class - one CPU's stack of free objects of one class
+ * @objs: the stack, @cap entries, @n used; objects on it are free but
+ *	still marked allocated in their span
+ * @nmalloc: objects of this class allocated on this CPU (cumulative)
+ * @nfree: objects of this class freed on this CPU (cumulative)
+ */
+struct ma_mcache_class {
+	void **objs;
+	u16 n;
+	u16 cap;
+	u64 nmalloc;
+	u64 nfree;
+};
+
+/*
+ * struct ma_mcache - per-CPU object caches, Go's mcache (per P in Go)
+ *
+ * Everything here belongs to its CPU and is touched only under @lock on
+ * that CPU (interrupts off), except by the CPU-hotplug dead callback once
+ * the CPU is gone.  Readers of the counters on other CPUs use READ_ONCE()
+ * and accept values that are a few operations old.
+ */
+struct ma_mcache {
+	local_lock_t lock;
+	struct ma_mcache_class cls[MA_NUM_SIZE_CLASSES];
+	u64 large_mallocs;		/* large objects allocated here */
+	u64 large_frees;
+	u64 large_bytes_alloc;		/* their bytes, whole pages */
+	u64 large_bytes_freed;
+	u64 bad_frees;			/* detected and ignored */
+	void *storage[];		/* the stacks of all classes */
+};
+
+/*
+ * struct ma_heap - the page heap, Go's mheap
+ * @lock: protects everything below but the index L1 pointer
+ * @free: free spans by page count (index npages - 1)
+ * @nonempty: bit i set when @free[i] is not empty
+ * @arenas: every heap arena
+ * @central: the global central lists, one per size class
+ * @sys: bytes of heap arenas obtained from the buddy allocator
+ * @inuse: bytes in spans that are SMALL, INIT or LARGE
+ * @released: bytes of @sys given back to the page allocator (scavenger)
+ * @narenas: number of heap arenas
+ * @spanalloc: allocator of struct ma_span (Go's fixalloc)
+ * @gc_sys: bytes of allocator metadata: heap arena metadata, index nodes
+ */
+struct ma_fixalloc {
+	struct list_head free;		/* DEAD spans */
+	struct list_head chunks;	/* pages, via page->lru */
+	unsigned long nfree;
+	unsigned long inuse;		/* structures handed out */
+	unsigned long sys;		/* bytes of chunk pages */
+};
+
+struct ma_heap {
+	spinlock_t lock;		/* see the kernel-doc above */
+	struct list_head free[MA_ARENA_MAX_PAGES];
+	DECLARE_BITMAP(nonempty, MA_ARENA_MAX_PAGES);
+	struct list_head arenas;
+	struct ma_central central[MA_NUM_SIZE_CLASSES];
+	u64 sys;
+	u64 inuse;
+	u64 released;
+	unsigned long narenas;
+	struct ma_fixalloc spanalloc;
+	u64 gc_sys;
+};
+
+extern struct ma_heap ma_heap;
+
+/* Value in the first word of every free small object (see ma_span). */
+extern unsigned long ma_cookie;
+
+static inline unsigned long ma_free_cookie(const void *obj)
+{
+	return ma_cookie ^ (unsigned long)obj;
+}
+
+/* --- mheap.c ----------------------------------------------------------- */
+
+/*
+ * The arena index: a three-level radix tree from (address - PAGE_OFFSET)
+ * >> MA_ARENA_MIN_SHIFT to the heap arena covering it, as Go's arenas[][]
+ * map.  Leaves and middle nodes are one page of pointers each.
+ */
+#define MA_INDEX_NODE_BITS	(PAGE_SHIFT - 3)
+#define MA_INDEX_NODE_SIZE	BIT(MA_INDEX_NODE_BITS)
+#define MA_INDEX_NODE_MASK	(MA_INDEX_NODE_SIZE - 1)
+
+struct ma_index_leaf {
+	struct ma_heap_arena *arena[MA_INDEX_NODE_SIZE];
+};
+
+struct ma_index_mid {
+	struct ma_index_leaf *leaf[MA_INDEX_NODE_SIZE];
+};
+
+extern struct ma_index_mid **ma_index;	/* ma_index_l1_size entries */
+extern unsigned long ma_index_l1_size;
+
+/**
+ * ma_span_of() - the span containing an address, Go's spanOf()
+ * @p: any address
+ *
+ * Lockless: the result must be validated by the caller (state, range).
+ *
+ * Context: Any context.
+ * Return: the span whose pages contain @p, or NULL if memarena does not
+ * own @p's page.
+ */
+static inline struct ma_span *ma_span_of(const void *p)
+{
+	unsigned long off = (unsigned long)p - PAGE_OFFSET;
+	unsigned long key = off >> MA_ARENA_MIN_SHIFT;
+	unsigned long l1 = key >> (2 * MA_INDEX_NODE_BITS);
+	struct ma_index_leaf *leaf;
+	struct ma_index_mid *mid;
+	struct ma_heap_arena *ha;
+	unsigned long idx;
+
+	if (unlikely(l1 >= ma_index_l1_size))
+		return NULL;
+	mid = READ_ONCE(ma_index[l1]);
+	if (unlikely(!mid))
+		return NULL;
+	leaf = READ_ONCE(mid->leaf[(key >> MA_INDEX_NODE_BITS) & MA_INDEX_NODE_MASK]);
+	if (unlikely(!leaf))
+		return NULL;
+	ha = READ_ONCE(leaf->arena[key & MA_INDEX_NODE_MASK]);
+	if (unlikely(!ha))
+		return NULL;
+	idx = ((unsigned long)p - ha->base) >> PAGE_SHIFT;
+	if (unlikely(idx >= (1UL << ha->order)))
+		return NULL;
+	return READ_ONCE(ha->spans[idx]);
+}
+
+int ma_heap_init(void);
+void ma_heap_exit(void);
+struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
+			      u8 state, gfp_t gfp);
+void ma_heap_free(struct ma_span *s);
+void ma_heap_free_list(struct list_head *spans);
+
+/* --- mspan.c ----------------------------------------------------------- */
+
+void ma_span_init_small(struct ma_span *s, unsigned int class,
+			struct ma_central *c);
+unsigned int ma_span_take(struct ma_span *s, void **objs, unsigned int max);
+int ma_span_obj_index(const struct ma_span *s, const void *p);
+bool ma_span_put(struct ma_span *s, void *p);
+
+/* --- mcentral.c -------------------------------------------------------- */
+
+void ma_central_init(struct ma_central *c, unsigned int class,
+		     struct memarena_arena *owner);
+unsigned int ma_central_refill(struct ma_central *c, void **objs,
+			       unsigned int n, gfp_t gfp);
+void ma_central_flush(struct ma_central *c, void **objs, unsigned int n);
+bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p);
+void ma_central_release_all(struct ma_central *c, u64 *objects);
+
+/* --- mcache.c ---------------------------------------------------------- */
+
+extern struct ma_mcache __percpu *ma_mcaches;
+extern unsigned long ma_mcache_bytes_bound;
+extern size_t ma_mcache_size;
+
+int ma_mcache_init(void);
+void ma_mcache_exit(void);
+void *ma_mcache_alloc(unsigned int class, gfp_t gfp);
+void ma_mcache_free(struct ma_span *s, void *p);
+void ma_mcache_drain_all(void);
+void ma_mcache_count(unsigned int cls, long objs, long bytes);
+void ma_mcache_count_bad_free(void);
+
+/* --- malloc.c ---------------------------------------------------------- */
+
+int ma_malloc_init(void);
+void ma_malloc_exit(void);
+void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp);
+void ma_bad_free(const void *p, const char *why);
+bool ma_gfp_invalid(gfp_t gfp);
+
+/*
+ * Prepare an object for its user: clear the free cookie, or the whole
+ * object when __GFP_ZERO or the init_on_alloc policy asks for it.
+ */
+static __always_inline void ma_obj_init(void *p, size_t size, gfp_t gfp)
+{
+	if (want_init_on_alloc(gfp))
+		memset(p, 0, size);
+	else
+		*(unsigned long *)p = 0;
+}
+
+/* --- arena.c ----------------------------------------------------------- */
+
+/*
+ * struct memarena_arena - a set of objects that can be freed at once
+ *
+ * Small objects come from the arena's own centrals (spans owned by the
+ * arena, never shared with the global heap or the per-CPU caches), large
+ * objects are on @large.  Counters are atomics: the arena path takes the
+ * central lock anyway and is not the lock-free fast path.
+ */
+struct memarena_arena {
+	char name[MEMARENA_NAME_LEN];
+	spinlock_t lock;		/* @large */
+	struct list_head large;		/* MA_SPAN_LARGE spans */
+	struct list_head node;		/* ma_arenas, under ma_arenas_lock */
+	atomic64_t live_objects;
+	atomic64_t live_bytes;
+	atomic64_t mallocs;
+	atomic64_t frees;
+	struct ma_central central[MA_NUM_SIZE_CLASSES];
+};
+
+void ma_arena_free_small(struct ma_span *s, void *p);
+void ma_arena_free_large(struct ma_span *s);
+unsigned long ma_arena_count(void);
+
+#ifdef __KERNEL__
+/* --- interfaces (kernel only) ------------------------------------------ */
 
 int __init ma_proc_init(void);
 void ma_proc_exit(void);
 
 int __init ma_netlink_init(void);
 void ma_netlink_exit(void);
+#endif
 
 #endif /* _MEMARENA_INTERNAL_H */

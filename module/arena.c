@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Arenas: sets of objects that are freed all at once, like Go's arena
+ * experiment.  Small objects of an arena come from spans the arena owns
+ * (its own centrals, no per-CPU cache), large ones are on its list, so
+ * destroying an arena gives back whole spans without looking at objects.
+ * memarena_free() works on arena objects too.  See malloc.c.
+ */
+
+#include "memarena.h"
+
+#ifdef __KERNEL__
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#endif
+
+static LIST_HEAD(ma_arenas);
+static DEFINE_SPINLOCK(ma_arenas_lock);
+static unsigned long ma_narenas;
+
+static void ma_arena_account(struct memarena_arena *a, long objs, long bytes)
+{
+	if (objs > 0)
+		atomic64_add(objs, &a->mallocs);
+	else
+		atomic64_add(-objs, &a->frees);
+	atomic64_add(objs, &a->live_objects);
+	atomic64_add(bytes, &a->live_bytes);
+}
+
+/**
+ * memarena_arena_create() - create an arena
+ * @name: a name for the statistics, 1 to %MEMARENA_NAME_LEN - 1 characters
+ *
+ * Context: Process context, may sleep.
+ * Return: the arena, ERR_PTR(-EINVAL) for a missing, empty or too long
+ * name, ERR_PTR(-ENOMEM) if memory is short.
+ */
+struct memarena_arena *memarena_arena_create(const char *name)
+{
+	struct memarena_arena *a;
+	unsigned int cls;
+
+	if (!name || !*name || strnlen(name, MEMARENA_NAME_LEN) >= MEMARENA_NAME_LEN)
+		return ERR_PTR(-EINVAL);
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return ERR_PTR(-ENOMEM);
+	strscpy(a->name, name, sizeof(a->name));
+	spin_lock_init(&a->lock);
+	INIT_LIST_HEAD(&a->large);
+	for (cls = 0; cls < MA_NUM_SIZE_CLASSES; cls++)
+		ma_central_init(&a->central[cls], cls, a);
+
+	spin_lock(&ma_arenas_lock);
+	list_add_tail(&a->node, &ma_arenas);
+	ma_narenas++;
+	spin_unlock(&ma_arenas_lock);
+	return a;
+}
+EXPORT_SYMBOL_GPL(memarena_arena_create);
+
+/**
+ * memarena_arena_alloc() - allocate memory owned by an arena
+ * @arena: the arena
+ * @size: bytes wanted, up to %MEMARENA_MAX_SIZE
+ * @gfp: GFP flags, as for memarena_alloc()
+ *
+ * Same sizes, alignment and zeroing as memarena_alloc().  Arena
+ * allocations take the arena's per-class lock: use the global heap for
+ * the lock-free per-CPU path.
+ *
+ * Context: As memarena_alloc(); @arena must not be being destroyed.
+ * Return: the object, ZERO_SIZE_PTR if @size is 0, or NULL.
+ */
+void *memarena_arena_alloc(struct memarena_arena *arena, size_t size,
+			   gfp_t gfp)
+{
+	unsigned int cls;
+	void *p;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(ma_gfp_invalid(gfp)))
+		return NULL;
+	might_alloc(gfp);
+	if (size > MEMARENA_MAX_SMALL_SIZE)
+		return ma_large_alloc(arena, size, gfp);
+
+	cls = ma_size_to_class(size);
+	if (!ma_central_refill(&arena->central[cls], &p, 1, gfp))
+		return NULL;
+	ma_obj_init(p, ma_class_size[cls], gfp);
+	ma_mcache_count(cls, 1, 0);
+	ma_arena_account(arena, 1, ma_class_size[cls]);
+	return p;
+}
+EXPORT_SYMBOL_GPL(memarena_arena_alloc);
+
+/**
+ * ma_arena_free_small() - memarena_free() of a small arena object
+ * @s: its span, SMALL, owned by an arena
+ * @p: the object, validated, carrying its free cookie
+ *
+ * Context: Any context but NMI.
+ */
+void ma_arena_free_small(struct ma_span *s, void *p)
+{
+	struct ma_central *c = s->central;
+	unsigned int cls = s->class;
+
+	if (!ma_central_free_one(c, s, p)) {
+		ma_bad_free(p, "double free");
+		return;
+	}
+	ma_mcache_count(cls, -1, 0);
+	ma_arena_account(c->owner, -1, -(long)ma_class_size[cls]);
+}
+
+/**
+ * ma_arena_free_large() - unlink a large arena object being freed
+ * @s: its span, claimed by the caller
+ *
+ * Context: Any context but NMI.
+ */
+void ma_arena_free_large(struct ma_span *s)
+{
+	struct memarena_arena *a = s->owner;
+	unsigned long flags;
+
+	spin_lock_irqsave(&a->lock, flags);
+	list_del(&s->list);
+	spin_unlock_irqrestore(&a->lock, flags);
+	ma_arena_account(a, -1, -((long)s->npages << PAGE_SHIFT));
+	s->owner = NULL;
+}
+
+/**
+ * memarena_arena_destroy() - free every object of an arena, and the arena
+ * @arena: the arena; NULL or an error pointer is ignored
+ *
+ * Objects still allocated are freed without being touched (they count as
+ * frees); pointers to them must not be used any more.
+ *
+ * Context: Process or softirq context; nobody may allocate from or free
+ * into @arena concurrently.
+ */
+void memarena_arena_destroy(struct memarena_arena *arena)
+{
+	struct ma_span *s, *tmp;
+	unsigned long flags;
+	unsigned int cls;
+	LIST_HEAD(large);
+	u64 n;
+
+	if (IS_ERR_OR_NULL(arena))
+		return;
+	spin_lock(&ma_arenas_lock);
+	list_del(&arena->node);
+	ma_narenas--;
+	spin_unlock(&ma_arenas_lock);
+
+	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++) {
+		n = 0;
+		ma_central_release_all(&arena->central[cls], &n);
+		if (n)
+			ma_mcache_count(cls, -(long)n, 0);
+	}
+
+	spin_lock_irqsave(&arena->lock, flags);
+	list_splice_init(&arena->large, &large);
+	spin_unlock_irqrestore(&arena->lock, flags);
+	list_for_each_entry_safe(s, tmp, &large, list) {
+		long bytes = (long)s->npages << PAGE_SHIFT;
+
+		list_del(&s->list);
+		s->owner = NULL;
+		ma_mcache_count(0, -1, -bytes);
+		ma_heap_free(s);
+	}
+	kfree(arena);
+}
+EXPORT_SYMBOL_GPL(memarena_arena_destroy);
+
+/**
+ * memarena_arena_get_stats() - read an arena's counters
+ * @arena: the arena
+ * @stats: filled in
+ *
+ * The counters are read one by one without stopping allocators: each is
+ * exact, the set is consistent only if the arena is quiescent.
+ *
+ * Context: Any context.
+ */
+void memarena_arena_get_stats(struct memarena_arena *arena,
+			      struct memarena_arena_stats *stats)
+{
+	stats->mallocs = atomic64_read(&arena->mallocs);
+	stats->frees = atomic64_read(&arena->frees);
+	stats->live_objects = atomic64_read(&arena->live_objects);
+	stats->live_bytes = atomic64_read(&arena->live_bytes);
+}
+EXPORT_SYMBOL_GPL(memarena_arena_get_stats);
+
+/**
+ * ma_arena_count() - number of arenas that exist
+ *
+ * Context: Any context.
+ * Return: the count.
+ */
+unsigned long ma_arena_count(void)
+{
+	return READ_ONCE(ma_narenas);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernel versions memarena builds on (Debian's
+ * 6.1 and 6.12), in one place.  Every other file uses the names below.
+ */
+#ifndef _MEMARENA_COMPAT_H
+#define _MEMARENA_COMPAT_H
+
+#ifdef __KERNEL__
+#include <linux/mmzone.h>
+
+/*
+ * MA_BUDDY_MAX_ORDER: the largest order alloc_pages() serves.  MAX_ORDER
+ * was exclusive until 6.4 (Debian 12's 6.1) and the inclusive
+ * MAX_PAGE_ORDER from 6.8 (Debian's 6.12).  6.4 to 6.7, with an inclusive
+ * MAX_ORDER, are not supported: there this value is one too small and
+ * the build fails on a BUILD_BUG_ON() rather than misbehave.
+ */
+#ifdef MAX_PAGE_ORDER
+#define MA_BUDDY_MAX_ORDER	MAX_PAGE_ORDER
+#else
+#define MA_BUDDY_MAX_ORDER	(MAX_ORDER - 1)
+#endif
+#endif /* __KERNEL__ */
+
+#endif /* _MEMARENA_COMPAT_H */

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU object caches, Go's mcache (per P in Go, per CPU here): for each
+ * size class a bounded stack of free objects.  Allocation pops, free
+ * pushes, both under the CPU's local_lock with interrupts off and without
+ * any atomic read-modify-write.  An empty stack refills a batch from the
+ * central list, a full one flushes its oldest half to it.  See malloc.c.
+ *
+ * Hoarding bound: a CPU keeps at most MA_MCACHE_CLASS_BYTES of free
+ * objects per class, but never more than MA_MCACHE_MAX_OBJS nor fewer
+ * than MA_MCACHE_MIN_OBJS objects; ma_mcache_bytes_bound is the sum over
+ * the classes, computed at load time and reported in the documentation
+ * and the statistics.
+ */
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+
+#include "memarena.h"
+
+/*
+ * 16 KiB per class: two Go pages, enough for a refill to amortise the
+ * central lock over a batch of cap / 2 objects for every class up to 256
+ * bytes (64 objects per batch), while the whole cache stays well under a
+ * megabyte per CPU.
+ */
+#define MA_MCACHE_CLASS_BYTES	(16 * 1024)
+/* Bigger stacks buy little: one lock per 64 objects is already cheap. */
+#define MA_MCACHE_MAX_OBJS	128
+/* Even 32 KiB objects get a pair, so alloc/free ping-pong stays local. */
+#define MA_MCACHE_MIN_OBJS	2
+#define MA_MCACHE_MAX_BATCH	(MA_MCACHE_MAX_OBJS / 2)
+
+struct ma_mcache __percpu *ma_mcaches;
+unsigned long ma_mcache_bytes_bound;
+size_t ma_mcache_size;
+static u16 ma_mcache_cap[MA_NUM_SIZE_CLASSES];
+static int ma_cpuhp_state = -1;
+
+static unsigned int ma_mcache_batch(unsigned int cls)
+{
+	return max(1U, ma_mcache_cap[cls] / 2U);
+}
+
+static void *ma_mcache_alloc_slow(unsigned int cls, gfp_t gfp)
+{
+	struct ma_central *c = &ma_heap.central[cls];
+	void *buf[MA_MCACHE_MAX_BATCH];
+	struct ma_mcache_class *mc;
+	unsigned long flags;
+	unsigned int n;
+	void *p;
+
+	n = ma_central_refill(c, buf, ma_mcache_batch(cls), gfp);
+	if (!n)
+		return NULL;
+
+	/* We may run on another CPU now: fill whichever stack is ours. */
+	local_lock_irqsave(&ma_mcaches->lock, flags);
+	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
+	p = buf[--n];
+	mc->nmalloc++;
+	while (n && mc->n < mc->cap)
+		mc->objs[mc->n++] = buf[--n];
+	if (n)
+		ma_central_flush(c, buf, n);
+	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+	return p;
+}
+
+/**
+ * ma_mcache_alloc() - allocate a small object from this CPU's cache
+ * @cls: size class, 1 .. MA_NUM_SIZE_CLASSES - 1
+ * @gfp: allocation flags for a refill
+ *
+ * The object still carries its free cookie; the caller clears it.
+ *
+ * Context: Any context but NMI, as @gfp allows.
+ * Return: the object, or NULL.
+ */
+void *ma_mcache_alloc(unsigned int cls, gfp_t gfp)
+{
+	struct ma_mcache_class *mc;
+	unsigned long flags;
+	void *p;
+
+	local_lock_irqsave(&ma_mcaches->lock, flags);
+	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
+	if (likely(mc->n)) {
+		p = mc->objs[--mc->n];
+		mc->nmalloc++;
+		local_unlock_irqrestore(&ma_mcaches->lock, flags);
+		return p;
+	}
+	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+	return ma_mcache_alloc_slow(cls, gfp);
+}
+
+/* Flush the @n oldest objects (the bottom of the stack) to the central. */
+static void ma_mcache_flush(struct ma_mcache_class *mc, unsigned int cls,
+			    unsigned int n)
+{
+	ma_central_flush(&ma_heap.central[cls], mc->objs, n);
+	memmove(mc->objs, mc->objs + n, (mc->n - n) * sizeof(*mc->objs));
+	mc->n -= n;
+}
+
+/**
+ * ma_mcache_free() - free a small object into this CPU's cache
+ * @s: the object's span, SMALL, of the global heap
+ * @p: the object, validated and carrying its free cookie
+ *
+ * Context: Any context but NMI.
+ */
+void ma_mcache_free(struct ma_span *s, void *p)
+{
+	unsigned int cls = s->class;
+	struct ma_mcache_class *mc;
+	unsigned long flags;
+
+	local_lock_irqsave(&ma_mcaches->lock, flags);
+	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
+	if (unlikely(mc->n == mc->cap))
+		ma_mcache_flush(mc, cls, ma_mcache_batch(cls));
+	mc->objs[mc->n++] = p;
+	mc->nfree++;
+	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+}
+
+/**
+ * ma_mcache_count() - count allocations or frees that bypassed the stacks
+ * @cls: size class, or 0 for large objects
+ * @objs: objects allocated (> 0) or freed (< 0)
+ * @bytes: large objects: their bytes, with the sign of @objs
+ *
+ * Arena objects and large objects are counted here, on this CPU, so the
+ * totals are the sums over CPUs like those of the fast path.
+ *
+ * Context: Any context but NMI.
+ */
+void ma_mcache_count(unsigned int cls, long objs, long bytes)
+{
+	struct ma_mcache *m;
+	unsigned long flags;
+
+	local_lock_irqsave(&ma_mcaches->lock, flags);
+	m = this_cpu_ptr(ma_mcaches);
+	if (cls) {
+		if (objs > 0)
+			m->cls[cls].nmalloc += objs;
+		else
+			m->cls[cls].nfree += -objs;
+	} else if (objs > 0) {
+		m->large_mallocs += objs;
+		m->large_bytes_alloc += bytes;
+	} else {
+		m->large_frees += -objs;
+		m->large_bytes_freed += -bytes;
+	}
+	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+}
+
+/**
+ * ma_mcache_count_bad_free() - count a detected bad free on this CPU
+ *
+ * Context: Any context but NMI.
+ */
+void ma_mcache_count_bad_free(void)
+{
+	this_cpu_inc(ma_mcaches->bad_frees);
+}
+
+/* Give every cached object of @m back to the centrals. */
+static void ma_mcache_drain(struct ma_mcache *m)
+{
+	struct ma_mcache_class *mc;
+	unsigned int cls;
+
+	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++) {
+		mc = &m->cls[cls];
+		if (mc->n)
+			ma_mcache_flush(mc, cls, mc->n);
+	}
+}
+
+static void ma_mcache_drain_local(struct work_struct *unused)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&ma_mcaches->lock, flags);
+	ma_mcache_drain(this_cpu_ptr(ma_mcaches));
+	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+}
+
+static struct work_struct __percpu *ma_drain_works;
+static DEFINE_MUTEX(ma_drain_mutex);
+
+/**
+ * ma_mcache_drain_all() - empty the caches of every online CPU
+ *
+ * Each CPU drains its own cache from a work item queued on it (as
+ * lru_add_drain_all() does); offline CPUs were drained when they went
+ * down.
+ *
+ * Context: Process context, may sleep.
+ */
+void ma_mcache_drain_all(void)
+{
+	unsigned int cpu;
+
+	mutex_lock(&ma_drain_mutex);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct work_struct *w = per_cpu_ptr(ma_drain_works, cpu);
+
+		INIT_WORK(w, ma_mcache_drain_local);
+		queue_work_on(cpu, system_wq, w);
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(ma_drain_works, cpu));
+	cpus_read_unlock();
+	mutex_unlock(&ma_drain_mutex);
+}
+
+/* CPU hotplug: a dead CPU's cache is drained by the CPU taking it down. */
+static int ma_mcache_cpu_dead(unsigned int cpu)
+{
+	ma_mcache_drain(per_cpu_ptr(ma_mcaches, cpu));
+	return 0;
+}
+
+/**
+ * ma_mcache_init() - allocate every CPU's cache and size its stacks
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or a negative errno.
+ */
+int ma_mcache_init(void)
+{
+	unsigned int cls, cpu, total = 0, cap;
+	struct ma_mcache *m;
+	void **storage;
+	int ret;
+
+	ma_mcache_bytes_bound = 0;
+	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++) {
+		cap = MA_MCACHE_CLASS_BYTES / ma_class_size[cls];
+		cap = clamp_t(unsigned int, cap, MA_MCACHE_MIN_OBJS,
+			      MA_MCACHE_MAX_OBJS);
+		ma_mcache_cap[cls] = cap;
+		total += cap;
+		ma_mcache_bytes_bound += (unsigned long)cap * ma_class_size[cls];
+	}
+
+	ma_drain_works = alloc_percpu(struct work_struct);
+	if (!ma_drain_works)
+		return -ENOMEM;
+	ma_mcache_size = struct_size(m, storage, total);
+	ma_mcaches = __alloc_percpu(ma_mcache_size, __alignof__(*m));
+	if (!ma_mcaches) {
+		ret = -ENOMEM;
+		goto out_free_works;
+	}
+
+	for_each_possible_cpu(cpu) {
+		m = per_cpu_ptr(ma_mcaches, cpu);
+		local_lock_init(&m->lock);
+		storage = m->storage;
+		for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++) {
+			m->cls[cls].objs = storage;
+			m->cls[cls].cap = ma_mcache_cap[cls];
+			storage += ma_mcache_cap[cls];
+		}
+	}
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/memarena:dead",
+					NULL, ma_mcache_cpu_dead);
+	if (ret < 0)
+		goto out_free_mcaches;
+	ma_cpuhp_state = ret;
+	return 0;
+
+out_free_mcaches:
+	free_percpu(ma_mcaches);
+	ma_mcaches = NULL;
+out_free_works:
+	free_percpu(ma_drain_works);
+	ma_drain_works = NULL;
+	return ret;
+}
+
+/**
+ * ma_mcache_exit() - drain every cache and free them
+ *
+ * Context: Process context, module exit: nobody allocates any more.
+ */
+void ma_mcache_exit(void)
+{
+	unsigned int cpu;
+
+	if (ma_cpuhp_state >= 0)
+		cpuhp_remove_state_nocalls(ma_cpuhp_state);
+	for_each_possible_cpu(cpu)
+		ma_mcache_drain(per_cpu_ptr(ma_mcaches, cpu));
+	free_percpu(ma_mcaches);
+	ma_mcaches = NULL;
+	free_percpu(ma_drain_works);
+	ma_drain_works = NULL;
+}

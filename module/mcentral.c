@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Central free lists, Go's mcentral: for one size class, the spans that
+ * still have free objects (partial) and those that have none (full), under
+ * one lock.  Per-CPU caches refill from and flush to a central in
+ * batches, so its lock is taken once per batch, not once per object.
+ * Each memarena_arena has centrals of its own.  See malloc.c.
+ */
+
+#include "memarena.h"
+
+/**
+ * ma_central_init() - initialise an empty central
+ * @c: the central
+ * @class: its size class
+ * @owner: the arena it belongs to, NULL for the global heap
+ *
+ * Context: Any context.
+ */
+void ma_central_init(struct ma_central *c, unsigned int class,
+		     struct memarena_arena *owner)
+{
+	spin_lock_init(&c->lock);
+	INIT_LIST_HEAD(&c->partial);
+	INIT_LIST_HEAD(&c->full);
+	c->nspans = 0;
+	c->class = class;
+	c->owner = owner;
+}
+
+/* Alignment of a class's spans, in pages: see malloc.c, "Alignment". */
+static unsigned int ma_class_align(unsigned int class)
+{
+	unsigned int size = ma_class_size[class];
+
+	if (size > PAGE_SIZE && is_power_of_2(size))
+		return size >> PAGE_SHIFT;
+	return 1;
+}
+
+static unsigned int ma_central_take(struct ma_central *c, void **objs,
+				    unsigned int n)
+{
+	struct ma_span *s;
+	unsigned int got = 0;
+
+	lockdep_assert_held(&c->lock);
+	while (got < n) {
+		s = list_first_entry_or_null(&c->partial, struct ma_span, list);
+		if (!s)
+			break;
+		got += ma_span_take(s, objs + got, n - got);
+		if (s->nalloc == s->nelems)
+			list_move(&s->list, &c->full);
+	}
+	return got;
+}
+
+/**
+ * ma_central_refill() - take free objects of the central's class
+ * @c: the central
+ * @objs: where to store them
+ * @n: how many are wanted, at least 1
+ * @gfp: how to get a new span if no listed span has a free object
+ *
+ * Objects taken are marked allocated in their span and keep their free
+ * cookie; the caller clears it when it hands one to a user.
+ *
+ * Context: Any context @gfp allows; no memarena lock held.
+ * Return: the number of objects stored, between 1 and @n, or 0 if no
+ * memory could be obtained.
+ */
+unsigned int ma_central_refill(struct ma_central *c, void **objs,
+			       unsigned int n, gfp_t gfp)
+{
+	unsigned long flags;
+	struct ma_span *s;
+	unsigned int got;
+
+	spin_lock_irqsave(&c->lock, flags);
+	got = ma_central_take(c, objs, n);
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (got)
+		return got;
+
+	s = ma_heap_alloc(MA_SPAN_PAGES(c->class), ma_class_align(c->class),
+			  MA_SPAN_INIT, gfp);
+	if (!s)
+		return 0;
+	ma_span_init_small(s, c->class, c);
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_add(&s->list, &c->partial);
+	c->nspans++;
+	got = ma_central_take(c, objs, n);
+	spin_unlock_irqrestore(&c->lock, flags);
+	return got;
+}
+
+/* Put one object back; move its span as its fill changes. */
+static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
+			   struct list_head *empty)
+{
+	bool was_full = s->nalloc == s->nelems;
+
+	lockdep_assert_held(&c->lock);
+	if (!ma_span_put(s, p))
+		return false;
+	if (!s->nalloc) {
+		list_move(&s->list, empty);
+		c->nspans--;
+	} else if (was_full) {
+		list_move(&s->list, &c->partial);
+	}
+	return true;
+}
+
+/**
+ * ma_central_flush() - return free objects to their spans
+ * @c: the central of their class
+ * @objs: the objects, each carrying its free cookie
+ * @n: how many
+ *
+ * Spans left without any allocated object go back to the heap.
+ *
+ * Context: Any context; may be called with the caller's per-CPU cache
+ * lock held (lock order: mcache, central, heap).
+ */
+void ma_central_flush(struct ma_central *c, void **objs, unsigned int n)
+{
+	unsigned long flags;
+	LIST_HEAD(empty);
+	unsigned int i;
+
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < n; i++) {
+		struct ma_span *s = ma_span_of(objs[i]);
+
+		/* Checked when the object was freed: cannot fail. */
+		WARN_ON_ONCE(!ma_central_put(c, s, objs[i], &empty));
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	ma_heap_free_list(&empty);
+}
+
+/**
+ * ma_central_free_one() - free one object of a central without a cache
+ * @c: the object's central (an arena's)
+ * @s: the object's span
+ * @p: the object, already carrying its free cookie
+ *
+ * Context: Any context.
+ * Return: false if @p was not allocated (a double free): nothing changed.
+ */
+bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p)
+{
+	unsigned long flags;
+	LIST_HEAD(empty);
+	bool ok;
+
+	spin_lock_irqsave(&c->lock, flags);
+	ok = ma_central_put(c, s, p, &empty);
+	spin_unlock_irqrestore(&c->lock, flags);
+	ma_heap_free_list(&empty);
+	return ok;
+}
+
+/**
+ * ma_central_release_all() - free every span of a central at once
+ * @c: the central (of an arena being destroyed)
+ * @objects: incremented by the number of objects that were still allocated
+ *
+ * Context: Any context; nobody else may use @c any more.
+ */
+void ma_central_release_all(struct ma_central *c, u64 *objects)
+{
+	unsigned long flags;
+	struct ma_span *s;
+	LIST_HEAD(spans);
+	u64 n = 0;
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_splice_init(&c->partial, &spans);
+	list_splice_init(&c->full, &spans);
+	list_for_each_entry(s, &spans, list)
+		n += s->nalloc;
+	c->nspans = 0;
+	spin_unlock_irqrestore(&c->lock, flags);
+	*objects += n;
+	ma_heap_free_list(&spans);
+}

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Spans, Go's mspan: a run of pages holding objects of one size class,
+ * with an allocation bitmap.  Object boundaries are checked with the
+ * generated division magic instead of a division.  See malloc.c for the
+ * whole design; the span states are documented at struct ma_span.
+ */
+
+#include "memarena.h"
+
+/**
+ * ma_span_init_small() - lay out a freshly carved span for a size class
+ * @s: span in state MA_SPAN_INIT, owned by the caller
+ * @class: its size class
+ * @c: the central it will be listed on
+ *
+ * Every object gets its free cookie; only then is the span marked SMALL,
+ * so a racing bad free never sees an object that looks allocated but is
+ * not.
+ *
+ * Context: Any context; no lock needed, nobody else can reach @s yet.
+ */
+void ma_span_init_small(struct ma_span *s, unsigned int class,
+			struct ma_central *c)
+{
+	unsigned int size = ma_class_size[class];
+	unsigned int i;
+	void *obj;
+
+	s->class = class;
+	s->nelems = ma_class_nobjs[class];
+	s->nalloc = 0;
+	s->freeindex = 0;
+	s->central = c;
+	bitmap_zero(s->allocbits, MA_MAX_OBJS_PER_SPAN);
+	for (i = 0; i < s->nelems; i++) {
+		obj = (void *)(s->base + (unsigned long)i * size);
+		*(unsigned long *)obj = ma_free_cookie(obj);
+	}
+	/* Pairs with the acquire in memarena_free(): cookies before state. */
+	smp_store_release(&s->state, MA_SPAN_SMALL);
+}
+
+/**
+ * ma_span_take() - hand out free objects of a span
+ * @s: a SMALL span with free objects
+ * @objs: where to store them
+ * @max: how many at most
+ *
+ * Context: @s->central->lock held.
+ * Return: the number of objects stored.
+ */
+unsigned int ma_span_take(struct ma_span *s, void **objs, unsigned int max)
+{
+	unsigned int size = ma_class_size[s->class];
+	unsigned int i = s->freeindex, n = 0;
+
+	lockdep_assert_held(&s->central->lock);
+	while (n < max && s->nalloc < s->nelems) {
+		i = find_next_zero_bit(s->allocbits, s->nelems, i);
+		if (WARN_ON_ONCE(i >= s->nelems))
+			break;
+		__set_bit(i, s->allocbits);
+		objs[n++] = (void *)(s->base + (unsigned long)i * size);
+		s->nalloc++;
+		i++;
+	}
+	s->freeindex = i;
+	return n;
+}
+
+/**
+ * ma_span_obj_index() - which object of a span an address is
+ * @s: a SMALL span
+ * @p: an address inside the span's pages
+ *
+ * Context: Any context.
+ * Return: the object index, or -1 if @p is not the start of an object
+ * (an interior pointer, or the tail of the span).
+ */
+int ma_span_obj_index(const struct ma_span *s, const void *p)
+{
+	unsigned long off = (unsigned long)p - s->base;
+	unsigned int size = ma_class_size[s->class];
+	unsigned long idx;
+
+	if (off >= (unsigned long)s->nelems * size)
+		return -1;
+	idx = ((u64)off * ma_class_divmagic[s->class]) >> 32;
+	if (idx * size != off)
+		return -1;
+	return idx;
+}
+
+/**
+ * ma_span_put() - return one object to its span
+ * @s: the object's SMALL span
+ * @p: the object, already carrying its free cookie
+ *
+ * Context: @s->central->lock held.
+ * Return: false if @p was not allocated (a bad free, nothing changed).
+ */
+bool ma_span_put(struct ma_span *s, void *p)
+{
+	int idx = ma_span_obj_index(s, p);
+
+	lockdep_assert_held(&s->central->lock);
+	if (idx < 0 || !test_bit(idx, s->allocbits))
+		return false;
+	__clear_bit(idx, s->allocbits);
+	s->nalloc--;
+	if (idx < s->freeindex)
+		s->freeindex = idx;
+	return true;
+}
