@@ -34,7 +34,7 @@ KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 
 # What checkpatch and sparse look at: our kernel sources, not Kbuild output.
-KERNEL_SRCS = $(filter-out %.mod.c module/mksizeclasses.c,$(wildcard module/*.[ch] include/uapi/linux/*.h \
+KERNEL_SRCS = $(filter-out %.mod.c module/mksizeclasses.c,$(wildcard module/*.[ch] include/linux/*.h include/uapi/linux/*.h \
 					      selftests/modules/*.c))
 
 all: module user selftests

@@ -141,11 +141,12 @@ void ma_arena_free_large(struct ma_span *s)
  * memarena_arena_destroy() - free every object of an arena, and the arena
  * @arena: the arena; NULL or an error pointer is ignored
  *
- * Objects still allocated are freed without being touched (they count as
- * frees); pointers to them must not be used any more.
+ * Objects still allocated are freed without being looked at (they count
+ * as frees; with init_on_free their spans are zeroed); pointers to them
+ * must not be used any more.
  *
- * Context: Process or softirq context; nobody may allocate from or free
- * into @arena concurrently.
+ * Context: Process context; nobody may allocate from or free into @arena
+ * concurrently.
  */
 void memarena_arena_destroy(struct memarena_arena *arena)
 {
@@ -177,6 +178,8 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 
 		list_del(&s->list);
 		s->owner = NULL;
+		if (want_init_on_free())
+			memset((void *)s->base, 0, bytes);
 		ma_mcache_count(0, -1, -bytes);
 		ma_heap_free(s);
 	}

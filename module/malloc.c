@@ -96,19 +96,22 @@
  *	  object is in a per-CPU stack, on its span, or in an arena;
  * and for large objects, under the heap lock, an interior pointer or a
  * double free.  Each is counted and the first one is logged.  What cannot
- * be detected: a double free after a use-after-free write destroyed the
- * cookie, two frees of one object racing on two CPUs, and (with
- * probability 2^-64 per free) live data equal to the cookie.
+ * be detected: a double free after the object was allocated again (it
+ * frees the new owner's object), a double free after a use-after-free
+ * write destroyed the cookie, two frees of one object racing on two CPUs,
+ * and (with probability 2^-64 per free) live data equal to the cookie.
  *
  * Contexts.  Allocation and free work in process, softirq and hardirq
- * context (with a gfp that does not sleep there); every lock is irq-safe.
- * NMI context is refused: allocations return NULL and frees are ignored
- * and counted.  GFP_DMA and GFP_DMA32 are refused (NULL): memarena's
- * memory comes from ZONE_NORMAL only.
+ * context (with a gfp that does not sleep there); every lock they take is
+ * irq-safe.  NMI context is refused: allocations return NULL and frees
+ * are ignored and counted.  Creating and destroying arenas needs process
+ * context.  GFP_DMA and GFP_DMA32 are refused (NULL): memarena does not
+ * promise a zone, its pages come from wherever the page allocator puts a
+ * GFP_KERNEL allocation (never highmem).
  *
  * Differences from Go:
  *	- Objects are freed explicitly; there is no garbage collector.  The
- *	  "GC" statistics count the scavenger's reclaim cycles instead.
+ *	  "GC" statistics are to count the scavenger's reclaim cycles.
  *	- Per-CPU caches instead of per-P caches, and each caches a bounded
  *	  stack of objects rather than one whole span per class.
  *	- Heap arenas are physically contiguous blocks from the buddy

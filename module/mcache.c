@@ -22,9 +22,9 @@
 
 /*
  * 16 KiB per class: two Go pages, enough for a refill to amortise the
- * central lock over a batch of cap / 2 objects for every class up to 256
- * bytes (64 objects per batch), while the whole cache stays well under a
- * megabyte per CPU.
+ * central lock over a batch of cap / 2 objects (64 objects per batch for
+ * every class up to 128 bytes, 32 at 256 bytes), while the whole cache of
+ * a CPU stays at 1.24 MiB at most (Documentation/design.rst has the sum).
  */
 #define MA_MCACHE_CLASS_BYTES	(16 * 1024)
 /* Bigger stacks buy little: one lock per 64 objects is already cheap. */

@@ -187,5 +187,8 @@ void ma_central_release_all(struct ma_central *c, u64 *objects)
 	c->nspans = 0;
 	spin_unlock_irqrestore(&c->lock, flags);
 	*objects += n;
+	if (want_init_on_free())
+		list_for_each_entry(s, &spans, list)
+			memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	ma_heap_free_list(&spans);
 }
