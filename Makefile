@@ -33,6 +33,11 @@ KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 	      scripts/const_structs.checkpatch
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 
+# The upstream YNL netlink client and the spec schemas, from Debian's
+# linux-source-6.12 (6.1 predates YNL), into $(YNL) (never committed).
+YNL_TAR	  ?= /usr/src/linux-source-6.12.tar.xz
+YNL	  := $(BUILD)/ynl
+
 # What checkpatch and sparse look at: our kernel sources, not Kbuild output.
 KERNEL_SRCS = $(filter-out %.mod.c module/mksizeclasses.c,$(wildcard module/*.[ch] include/linux/*.h include/uapi/linux/*.h \
 					      selftests/modules/*.c))
@@ -56,6 +61,17 @@ $(KSRC)/.stamp: | deps
 
 ksrc: $(KSRC)/.stamp
 
+$(YNL)/.stamp: | deps
+	@mkdir -p $(YNL)
+	@test -r "$(YNL_TAR)" || { echo "memarena: $(YNL_TAR) not found (YNL_TAR=)" >&2; exit 1; }
+	@echo "  EXTRACT $(notdir $(YNL_TAR)): tools/net/ynl and the netlink spec schemas"
+	@top=$$(tar -tJf $(YNL_TAR) | head -1 | cut -d/ -f1) && \
+	 tar -xJf $(YNL_TAR) -C $(YNL) --strip-components=1 --wildcards \
+		"$$top/tools/net/ynl/*" "$$top/Documentation/netlink/*.yaml"
+	@touch $@
+
+ynl: $(YNL)/.stamp
+
 # The committed size-class tables must be what the generator makes.
 module: deps sizeclasses-check
 	$(KMAKE) modules
@@ -63,7 +79,7 @@ module: deps sizeclasses-check
 user: deps
 	@if [ -f user/Makefile ]; then $(MAKE) -C user SRCDIR=$(SRCDIR) BUILD=$(BUILD); fi
 
-selftests: deps ksrc
+selftests: deps ksrc ynl
 	$(MAKE) -C selftests SRCDIR=$(SRCDIR) BUILD=$(BUILD)
 
 checkpatch: ksrc
@@ -88,5 +104,5 @@ clean:
 	-$(KMAKE) clean 2>/dev/null
 	rm -rf $(BUILD)
 
-.PHONY: all deps ksrc module user selftests checkpatch sparse check demo \
+.PHONY: all deps ksrc ynl module user selftests checkpatch sparse check demo \
 	vm-shell clean

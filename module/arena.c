@@ -54,10 +54,10 @@ struct memarena_arena *memarena_arena_create(const char *name)
 	for (cls = 0; cls < MA_NUM_SIZE_CLASSES; cls++)
 		ma_central_init(&a->central[cls], cls, a);
 
-	spin_lock(&ma_arenas_lock);
+	spin_lock_bh(&ma_arenas_lock);
 	list_add_tail(&a->node, &ma_arenas);
 	ma_narenas++;
-	spin_unlock(&ma_arenas_lock);
+	spin_unlock_bh(&ma_arenas_lock);
 	return a;
 }
 EXPORT_SYMBOL_GPL(memarena_arena_create);
@@ -110,13 +110,16 @@ void ma_arena_free_small(struct ma_span *s, void *p)
 {
 	struct ma_central *c = s->central;
 	unsigned int cls = s->class;
+	LIST_HEAD(empty);
 
-	if (!ma_central_free_one(c, s, p)) {
+	if (!ma_central_free_one(c, s, p, &empty)) {
 		ma_bad_free(p, "double free");
 		return;
 	}
+	/* Counted before the span may leave HeapInuse: see stats.c. */
 	ma_mcache_count(cls, -1, 0);
 	ma_arena_account(c->owner, -1, -(long)ma_class_size[cls]);
+	ma_heap_free_list(&empty);
 }
 
 /**
@@ -154,21 +157,16 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 	unsigned long flags;
 	unsigned int cls;
 	LIST_HEAD(large);
-	u64 n;
 
 	if (IS_ERR_OR_NULL(arena))
 		return;
-	spin_lock(&ma_arenas_lock);
+	spin_lock_bh(&ma_arenas_lock);
 	list_del(&arena->node);
 	ma_narenas--;
-	spin_unlock(&ma_arenas_lock);
+	spin_unlock_bh(&ma_arenas_lock);
 
-	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++) {
-		n = 0;
-		ma_central_release_all(&arena->central[cls], &n);
-		if (n)
-			ma_mcache_count(cls, -(long)n, 0);
-	}
+	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++)
+		ma_central_release_all(&arena->central[cls]);
 
 	spin_lock_irqsave(&arena->lock, flags);
 	list_splice_init(&arena->large, &large);
@@ -216,4 +214,22 @@ EXPORT_SYMBOL_GPL(memarena_arena_get_stats);
 unsigned long ma_arena_count(void)
 {
 	return READ_ONCE(ma_narenas);
+}
+
+/**
+ * ma_arena_count_spans() - add every arena's spans per class
+ * @by_size: ->spans incremented by the spans of each class
+ *
+ * Context: Process or softirq context.
+ */
+void ma_arena_count_spans(struct memarena_class_stats *by_size)
+{
+	struct memarena_arena *a;
+	unsigned int c;
+
+	spin_lock_bh(&ma_arenas_lock);
+	list_for_each_entry(a, &ma_arenas, node)
+		for (c = 1; c < MA_NUM_SIZE_CLASSES; c++)
+			by_size[c].spans += READ_ONCE(a->central[c].nspans);
+	spin_unlock_bh(&ma_arenas_lock);
 }

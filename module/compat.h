@@ -21,6 +21,27 @@
 #else
 #define MA_BUDDY_MAX_ORDER	(MAX_ORDER - 1)
 #endif
+
+#include <linux/module.h>
+
+/*
+ * ma_module_bytes(): memory of a loaded module's image (text, data, bss).
+ * 6.4 replaced core_layout/data_layout with mem[MOD_*].
+ */
+static inline unsigned long ma_module_bytes(const struct module *mod)
+{
+#ifdef for_each_mod_mem_type
+	unsigned long bytes = 0;
+
+	for_each_mod_mem_type(type)
+		bytes += mod->mem[type].size;
+	return bytes;
+#elif defined(CONFIG_ARCH_WANTS_MODULES_DATA_IN_VMALLOC)
+	return mod->core_layout.size + mod->data_layout.size;
+#else
+	return mod->core_layout.size;
+#endif
+}
 #endif /* __KERNEL__ */
 
 #endif /* _MEMARENA_COMPAT_H */

@@ -213,15 +213,15 @@ static void ma_large_free(struct ma_span *s, const void *p)
 	size_t bytes;
 
 	/* Claim the span under the heap lock: a second free finds it gone. */
-	spin_lock_irqsave(&ma_heap.lock, flags);
+	ma_heap_lock(&flags);
 	if (s->state != MA_SPAN_LARGE || s->base != (unsigned long)p) {
-		spin_unlock_irqrestore(&ma_heap.lock, flags);
+		ma_heap_unlock(flags);
 		ma_bad_free(p, s->state == MA_SPAN_LARGE ?
 			    "interior pointer" : "double free");
 		return;
 	}
 	WRITE_ONCE(s->state, MA_SPAN_INIT);
-	spin_unlock_irqrestore(&ma_heap.lock, flags);
+	ma_heap_unlock(flags);
 
 	bytes = (size_t)s->npages << PAGE_SHIFT;
 	if (s->owner)
@@ -391,6 +391,9 @@ int ma_malloc_init(void)
 	BUILD_BUG_ON(MA_MAX_SPAN_BYTES > (PAGE_SIZE << MA_ARENA_MIN_ORDER));
 	BUILD_BUG_ON(MA_SPAN_PAGE_SIZE % PAGE_SIZE);
 
+	err = ma_stats_check();
+	if (err)
+		return err;
 	ma_cookie = get_random_long() | 1;
 	err = ma_heap_init();
 	if (err)

@@ -61,7 +61,7 @@ static void *ma_mcache_alloc_slow(unsigned int cls, gfp_t gfp)
 	local_lock_irqsave(&ma_mcaches->lock, flags);
 	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
 	p = buf[--n];
-	mc->nmalloc++;
+	WRITE_ONCE(mc->nmalloc, mc->nmalloc + 1);
 	while (n && mc->n < mc->cap)
 		mc->objs[mc->n++] = buf[--n];
 	if (n)
@@ -90,7 +90,7 @@ void *ma_mcache_alloc(unsigned int cls, gfp_t gfp)
 	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
 	if (likely(mc->n)) {
 		p = mc->objs[--mc->n];
-		mc->nmalloc++;
+		WRITE_ONCE(mc->nmalloc, mc->nmalloc + 1);
 		local_unlock_irqrestore(&ma_mcaches->lock, flags);
 		return p;
 	}
@@ -125,7 +125,7 @@ void ma_mcache_free(struct ma_span *s, void *p)
 	if (unlikely(mc->n == mc->cap))
 		ma_mcache_flush(mc, cls, ma_mcache_batch(cls));
 	mc->objs[mc->n++] = p;
-	mc->nfree++;
+	WRITE_ONCE(mc->nfree, mc->nfree + 1);
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
 }
 
@@ -147,17 +147,18 @@ void ma_mcache_count(unsigned int cls, long objs, long bytes)
 
 	local_lock_irqsave(&ma_mcaches->lock, flags);
 	m = this_cpu_ptr(ma_mcaches);
+	/* Single-writer counters read by stats.c: see its contract. */
 	if (cls) {
 		if (objs > 0)
-			m->cls[cls].nmalloc += objs;
+			WRITE_ONCE(m->cls[cls].nmalloc, m->cls[cls].nmalloc + objs);
 		else
-			m->cls[cls].nfree += -objs;
+			WRITE_ONCE(m->cls[cls].nfree, m->cls[cls].nfree - objs);
 	} else if (objs > 0) {
-		m->large_mallocs += objs;
-		m->large_bytes_alloc += bytes;
+		WRITE_ONCE(m->large_mallocs, m->large_mallocs + objs);
+		WRITE_ONCE(m->large_bytes_alloc, m->large_bytes_alloc + bytes);
 	} else {
-		m->large_frees += -objs;
-		m->large_bytes_freed += -bytes;
+		WRITE_ONCE(m->large_frees, m->large_frees - objs);
+		WRITE_ONCE(m->large_bytes_freed, m->large_bytes_freed - bytes);
 	}
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
 }

@@ -148,31 +148,35 @@ void ma_central_flush(struct ma_central *c, void **objs, unsigned int n)
  * @c: the object's central (an arena's)
  * @s: the object's span
  * @p: the object, already carrying its free cookie
+ * @empty: receives @s if it is left without objects; the caller counts
+ *	the free, then gives the list to ma_heap_free_list()
  *
  * Context: Any context.
  * Return: false if @p was not allocated (a double free): nothing changed.
  */
-bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p)
+bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p,
+			 struct list_head *empty)
 {
 	unsigned long flags;
-	LIST_HEAD(empty);
 	bool ok;
 
 	spin_lock_irqsave(&c->lock, flags);
-	ok = ma_central_put(c, s, p, &empty);
+	ok = ma_central_put(c, s, p, empty);
 	spin_unlock_irqrestore(&c->lock, flags);
-	ma_heap_free_list(&empty);
 	return ok;
 }
 
 /**
  * ma_central_release_all() - free every span of a central at once
  * @c: the central (of an arena being destroyed)
- * @objects: incremented by the number of objects that were still allocated
+ *
+ * Objects still allocated are counted as freed before their spans leave
+ * HeapInuse (the statistics contract in stats.c).
  *
  * Context: Any context; nobody else may use @c any more.
+ * Return: the number of objects that were still allocated.
  */
-void ma_central_release_all(struct ma_central *c, u64 *objects)
+u64 ma_central_release_all(struct ma_central *c)
 {
 	unsigned long flags;
 	struct ma_span *s;
@@ -186,9 +190,11 @@ void ma_central_release_all(struct ma_central *c, u64 *objects)
 		n += s->nalloc;
 	c->nspans = 0;
 	spin_unlock_irqrestore(&c->lock, flags);
-	*objects += n;
+	if (n)
+		ma_mcache_count(c->class, -(long)n, 0);
 	if (want_init_on_free())
 		list_for_each_entry(s, &spans, list)
 			memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	ma_heap_free_list(&spans);
+	return n;
 }

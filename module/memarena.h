@@ -47,6 +47,7 @@
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #else
@@ -54,6 +55,7 @@
 #endif
 
 #include <linux/memarena.h>
+#include <uapi/linux/memarena.h>
 
 #include "compat.h"
 #include "sizeclasses.h"
@@ -194,6 +196,8 @@ struct ma_mcache {
 /*
  * struct ma_heap - the page heap, Go's mheap
  * @lock: protects everything below but the index L1 pointer
+ * @seq: bumped by every @lock section (ma_heap_lock()), so that a
+ *	statistics reader can take a consistent snapshot without the lock
  * @free: free spans by page count (index npages - 1)
  * @nonempty: bit i set when @free[i] is not empty
  * @arenas: every heap arena
@@ -215,6 +219,7 @@ struct ma_fixalloc {
 
 struct ma_heap {
 	spinlock_t lock;		/* see the kernel-doc above */
+	seqcount_spinlock_t seq;
 	struct list_head free[MA_ARENA_MAX_PAGES];
 	DECLARE_BITMAP(nonempty, MA_ARENA_MAX_PAGES);
 	struct list_head arenas;
@@ -228,6 +233,21 @@ struct ma_heap {
 };
 
 extern struct ma_heap ma_heap;
+
+/* Take and drop ma_heap.lock; the section is a ma_heap.seq write section. */
+static inline void ma_heap_lock(unsigned long *flags)
+	__acquires(&ma_heap.lock)
+{
+	spin_lock_irqsave(&ma_heap.lock, *flags);
+	write_seqcount_begin(&ma_heap.seq);
+}
+
+static inline void ma_heap_unlock(unsigned long flags)
+	__releases(&ma_heap.lock)
+{
+	write_seqcount_end(&ma_heap.seq);
+	spin_unlock_irqrestore(&ma_heap.lock, flags);
+}
 
 /* Value in the first word of every free small object (see ma_span). */
 extern unsigned long ma_cookie;
@@ -318,8 +338,9 @@ void ma_central_init(struct ma_central *c, unsigned int class,
 unsigned int ma_central_refill(struct ma_central *c, void **objs,
 			       unsigned int n, gfp_t gfp);
 void ma_central_flush(struct ma_central *c, void **objs, unsigned int n);
-bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p);
-void ma_central_release_all(struct ma_central *c, u64 *objects);
+bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p,
+			 struct list_head *empty);
+u64 ma_central_release_all(struct ma_central *c);
 
 /* --- mcache.c ---------------------------------------------------------- */
 
@@ -380,6 +401,48 @@ struct memarena_arena {
 void ma_arena_free_small(struct ma_span *s, void *p);
 void ma_arena_free_large(struct ma_span *s);
 unsigned long ma_arena_count(void);
+void ma_arena_count_spans(struct memarena_class_stats *by_size);
+
+/* --- stats.c ----------------------------------------------------------- */
+
+enum ma_stat_type {
+	MA_STAT_U64,		/* u64 attribute, decimal on /proc */
+	MA_STAT_U32,		/* u32 attribute, decimal on /proc */
+	MA_STAT_PPB,		/* u64 parts per 10^9, a fraction on /proc */
+};
+
+/* One scalar statistic, generated from MEMARENA_MEMSTATS(). */
+struct ma_stat_desc {
+	const char *name;	/* Go's name, /proc/memstats */
+	u8 type;		/* enum ma_stat_type */
+	u16 offset;		/* in struct memarena_memstats */
+};
+
+/* Scalars: every MEMARENA_A_STATS_* but UNSPEC, PAD and the two rings. */
+#define MA_NUM_STATS	(__MEMARENA_A_STATS_MAX - 4)
+
+extern const struct ma_stat_desc ma_stat_descs[__MEMARENA_A_STATS_MAX];
+
+/* The first statistic attribute; entries without a name are not scalars. */
+#define MA_STAT_FIRST	(MEMARENA_A_STATS_PAD + 1)
+
+static inline u64 ma_stat_value(const struct memarena_memstats *ms,
+				const struct ma_stat_desc *d)
+{
+	return *(const u64 *)((const char *)ms + d->offset);
+}
+
+/* One CPU's share: gauges for MEMARENA_CMD_GET_CPUS. */
+struct ma_cpu_stats {
+	u64 cached_objects;
+	u64 cached_bytes;
+	u64 mallocs;
+	u64 frees;
+};
+
+int ma_stats_check(void);
+void ma_stats_cpu(unsigned int cpu, struct ma_cpu_stats *st);
+u64 ma_other_sys_bytes(u64 arenas);
 
 #ifdef __KERNEL__
 /* --- interfaces (kernel only) ------------------------------------------ */

@@ -62,19 +62,19 @@ static int ma_spanalloc_reserve(unsigned int want, gfp_t gfp)
 	unsigned int i;
 
 	for (;;) {
-		spin_lock_irqsave(&ma_heap.lock, flags);
+		ma_heap_lock(&flags);
 		if (f->nfree >= want) {
-			spin_unlock_irqrestore(&ma_heap.lock, flags);
+			ma_heap_unlock(flags);
 			return 0;
 		}
-		spin_unlock_irqrestore(&ma_heap.lock, flags);
+		ma_heap_unlock(flags);
 
 		page = alloc_page(gfp | __GFP_ZERO);
 		if (!page)
 			return -ENOMEM;
 		s = page_address(page);
 
-		spin_lock_irqsave(&ma_heap.lock, flags);
+		ma_heap_lock(&flags);
 		list_add(&page->lru, &f->chunks);
 		f->sys += PAGE_SIZE;
 		for (i = 0; i < MA_SPANS_PER_CHUNK; i++) {
@@ -82,7 +82,7 @@ static int ma_spanalloc_reserve(unsigned int want, gfp_t gfp)
 			list_add_tail(&s[i].list, &f->free);
 		}
 		f->nfree += MA_SPANS_PER_CHUNK;
-		spin_unlock_irqrestore(&ma_heap.lock, flags);
+		ma_heap_unlock(flags);
 	}
 }
 
@@ -311,10 +311,10 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	if (ma_spanalloc_reserve(1, gfp))
 		goto out_free_nodes;
 
-	spin_lock_irqsave(&ma_heap.lock, flags);
+	ma_heap_lock(&flags);
 	s = ma_spanalloc_get();
 	if (!s) {
-		spin_unlock_irqrestore(&ma_heap.lock, flags);
+		ma_heap_unlock(flags);
 		goto out_free_nodes;
 	}
 	s->harena = ha;
@@ -327,7 +327,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	ma_heap.gc_sys += PAGE_SIZE << meta_order;
 	/* Publish last: lookups may find the arena from now on. */
 	ma_index_set(ha, ha, &mid, &leaf);
-	spin_unlock_irqrestore(&ma_heap.lock, flags);
+	ma_heap_unlock(flags);
 
 	if (mid)
 		free_page((unsigned long)mid);
@@ -370,9 +370,9 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 	for (tries = 0; tries < 4; tries++) {
 		if (ma_spanalloc_reserve(2, gfp))
 			return NULL;
-		spin_lock_irqsave(&ma_heap.lock, flags);
+		ma_heap_lock(&flags);
 		s = ma_heap_carve(npages, align, state);
-		spin_unlock_irqrestore(&ma_heap.lock, flags);
+		ma_heap_unlock(flags);
 		if (s)
 			return s;
 		/* Others may take the new arena first: try again, bounded. */
@@ -430,9 +430,9 @@ void ma_heap_free(struct ma_span *s)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&ma_heap.lock, flags);
+	ma_heap_lock(&flags);
 	ma_heap_free_locked(s);
-	spin_unlock_irqrestore(&ma_heap.lock, flags);
+	ma_heap_unlock(flags);
 }
 
 /**
@@ -448,12 +448,12 @@ void ma_heap_free_list(struct list_head *spans)
 
 	if (list_empty(spans))
 		return;
-	spin_lock_irqsave(&ma_heap.lock, flags);
+	ma_heap_lock(&flags);
 	list_for_each_entry_safe(s, tmp, spans, list) {
 		list_del(&s->list);
 		ma_heap_free_locked(s);
 	}
-	spin_unlock_irqrestore(&ma_heap.lock, flags);
+	ma_heap_unlock(flags);
 }
 
 /**
@@ -464,9 +464,11 @@ void ma_heap_free_list(struct list_head *spans)
  */
 int ma_heap_init(void)
 {
-	unsigned int i, bits;
+	unsigned long top;
+	unsigned int i;
 
 	spin_lock_init(&ma_heap.lock);
+	seqcount_spinlock_init(&ma_heap.seq, &ma_heap.lock);
 	for (i = 0; i < MA_ARENA_MAX_PAGES; i++)
 		INIT_LIST_HEAD(&ma_heap.free[i]);
 	bitmap_zero(ma_heap.nonempty, MA_ARENA_MAX_PAGES);
@@ -476,9 +478,15 @@ int ma_heap_init(void)
 	for (i = 0; i < MA_NUM_SIZE_CLASSES; i++)
 		ma_central_init(&ma_heap.central[i], i, NULL);
 
-	/* The top level covers every physical address this machine may have. */
-	bits = MAX_PHYSMEM_BITS - MA_ARENA_MIN_SHIFT - 2 * MA_INDEX_NODE_BITS;
-	ma_index_l1_size = 1UL << bits;
+	/*
+	 * The top level covers the direct map up to high_memory, 64 GiB per
+	 * entry (8 bytes for a machine of up to 64 GiB).  Memory hot-added
+	 * above it cannot become a heap arena: ma_heap_grow() gives such a
+	 * block back and fails.
+	 */
+	top = (unsigned long)high_memory - PAGE_OFFSET;
+	ma_index_l1_size = DIV_ROUND_UP(top, 1UL << (MA_ARENA_MIN_SHIFT +
+						   2 * MA_INDEX_NODE_BITS));
 	ma_index = kcalloc(ma_index_l1_size, sizeof(*ma_index), GFP_KERNEL);
 	if (!ma_index)
 		return -ENOMEM;

@@ -1,23 +1,300 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "memarena" generic netlink family (include/uapi/linux/memarena.h).
+ * The "memarena" generic netlink family: MEMARENA_CMD_GET (one snapshot of
+ * every statistic), MEMARENA_CMD_GET_CLASSES and MEMARENA_CMD_GET_CPUS
+ * (dumps, one message per size class or CPU) and the "events" multicast
+ * group.  ABI: include/uapi/linux/memarena.h; YNL description:
+ * Documentation/netlink/specs/memarena.yaml; prose:
+ * Documentation/netlink.rst.
+ *
+ * Network namespaces: the family is registered without netnsok, so only
+ * the initial network namespace sees it.  memarena is one allocator for
+ * the whole machine; its control plane belongs to the host, and a
+ * container gets ENOENT resolving the family.  (/proc/memstats is global
+ * and world-readable.)
  *
  * Registering the family is the moment userspace can reach memarena, so
- * module init does it last and module exit undoes it first.  Commands are
- * added with the statistics they report.
+ * module init does it last and module exit undoes it first.
  */
 
+#include <linux/slab.h>
 #include <net/genetlink.h>
 #include <uapi/linux/memarena.h>
 
 #include "memarena.h"
 
+static struct genl_family ma_genl_family;
+
+/* --- messages ------------------------------------------------------------ */
+
+static size_t ma_nl_stats_size(void)
+{
+	size_t ring = nla_total_size(0) +
+		      MEMARENA_PAUSE_RING * nla_total_size_64bit(sizeof(u64));
+
+	return MA_NUM_STATS * nla_total_size_64bit(sizeof(u64)) + 2 * ring;
+}
+
+/* A Go ring as a nest of 256 u64 attributes of types 1..256 (index + 1). */
+static int ma_nl_put_ring(struct sk_buff *msg, int attr, const u64 *ring)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	nest = nla_nest_start(msg, attr);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < MEMARENA_PAUSE_RING; i++) {
+		if (nla_put_u64_64bit(msg, i + 1, ring[i], MEMARENA_A_STATS_UNSPEC)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int ma_nl_stats_fill(struct sk_buff *msg,
+			    const struct memarena_memstats *ms,
+			    u32 portid, u32 seq, int flags, u8 cmd)
+{
+	const struct ma_stat_desc *d;
+	unsigned int attr;
+	void *hdr;
+	u64 v;
+
+	hdr = genlmsg_put(msg, portid, seq, &ma_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	for (attr = MA_STAT_FIRST; attr < __MEMARENA_A_STATS_MAX; attr++) {
+		d = &ma_stat_descs[attr];
+		if (!d->name)
+			continue;
+		v = ma_stat_value(ms, d);
+		if (d->type == MA_STAT_U32) {
+			if (nla_put_u32(msg, attr, v))
+				goto out_cancel;
+		} else if (nla_put_u64_64bit(msg, attr, v, MEMARENA_A_STATS_PAD)) {
+			goto out_cancel;
+		}
+	}
+	if (ma_nl_put_ring(msg, MEMARENA_A_STATS_PAUSE_NS, ms->pause_ns) ||
+	    ma_nl_put_ring(msg, MEMARENA_A_STATS_PAUSE_END, ms->pause_end))
+		goto out_cancel;
+	genlmsg_end(msg, hdr);
+	return 0;
+
+out_cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+static int ma_nl_class_fill(struct sk_buff *msg,
+			    const struct memarena_memstats *ms,
+			    unsigned int class, u32 portid, u32 seq, int flags)
+{
+	const struct memarena_class_stats *c = &ms->by_size[class];
+	u64 live = c->mallocs - c->frees;
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &ma_genl_family, flags,
+			  MEMARENA_CMD_GET_CLASSES);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, MEMARENA_A_CLASS_CLASS, class) ||
+	    nla_put_u32(msg, MEMARENA_A_CLASS_SIZE, c->size) ||
+	    nla_put_u32(msg, MEMARENA_A_CLASS_SPAN_BYTES,
+			ma_class_span_bytes[class]) ||
+	    nla_put_u32(msg, MEMARENA_A_CLASS_OBJECTS_PER_SPAN,
+			ma_class_nobjs[class]) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CLASS_MALLOCS, c->mallocs,
+			      MEMARENA_A_CLASS_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CLASS_FREES, c->frees,
+			      MEMARENA_A_CLASS_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CLASS_LIVE_OBJECTS, live,
+			      MEMARENA_A_CLASS_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CLASS_LIVE_BYTES, live * c->size,
+			      MEMARENA_A_CLASS_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CLASS_CACHED_OBJECTS,
+			      c->cached_objects, MEMARENA_A_CLASS_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CLASS_SPANS, c->spans,
+			      MEMARENA_A_CLASS_PAD)) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+static int ma_nl_cpu_fill(struct sk_buff *msg, unsigned int cpu,
+			  u32 portid, u32 seq, int flags)
+{
+	struct ma_cpu_stats st;
+	void *hdr;
+
+	ma_stats_cpu(cpu, &st);
+	hdr = genlmsg_put(msg, portid, seq, &ma_genl_family, flags,
+			  MEMARENA_CMD_GET_CPUS);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, MEMARENA_A_CPU_CPU, cpu) ||
+	    nla_put_u32(msg, MEMARENA_A_CPU_ONLINE, cpu_online(cpu)) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CPU_CACHED_OBJECTS,
+			      st.cached_objects, MEMARENA_A_CPU_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CPU_CACHED_BYTES,
+			      st.cached_bytes, MEMARENA_A_CPU_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CPU_MALLOCS, st.mallocs,
+			      MEMARENA_A_CPU_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CPU_FREES, st.frees,
+			      MEMARENA_A_CPU_PAD)) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+/* --- handlers ------------------------------------------------------------ */
+
+static int ma_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct memarena_memstats *ms;
+	struct sk_buff *msg;
+	int err;
+
+	ms = kmalloc(sizeof(*ms), GFP_KERNEL);
+	if (!ms)
+		return -ENOMEM;
+	msg = genlmsg_new(ma_nl_stats_size(), GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out_free_stats;
+	}
+	memarena_read_memstats(ms);
+	err = ma_nl_stats_fill(msg, ms, info->snd_portid, info->snd_seq, 0,
+			       MEMARENA_CMD_GET);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "statistics do not fit the reply");
+		goto out_free_msg;
+	}
+	kfree(ms);
+	return genlmsg_reply(msg, info);
+
+out_free_msg:
+	nlmsg_free(msg);
+out_free_stats:
+	kfree(ms);
+	return err;
+}
+
+/*
+ * GET_CLASSES: one snapshot for the whole dump, taken at its start, so
+ * the classes of one dump add up; cb->args[0] is the next class,
+ * cb->args[1] the snapshot.
+ */
+static int ma_nl_classes_start(struct netlink_callback *cb)
+{
+	struct memarena_memstats *ms;
+
+	ms = kmalloc(sizeof(*ms), GFP_KERNEL);
+	if (!ms)
+		return -ENOMEM;
+	memarena_read_memstats(ms);
+	cb->args[0] = 1;
+	cb->args[1] = (long)ms;
+	return 0;
+}
+
+static int ma_nl_classes_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	const struct memarena_memstats *ms = (void *)cb->args[1];
+	unsigned int c;
+
+	for (c = cb->args[0]; c < MA_NUM_SIZE_CLASSES; c++)
+		if (ma_nl_class_fill(skb, ms, c, NETLINK_CB(cb->skb).portid,
+				     cb->nlh->nlmsg_seq, NLM_F_MULTI))
+			break;
+	cb->args[0] = c;
+	return skb->len;
+}
+
+static int ma_nl_classes_done(struct netlink_callback *cb)
+{
+	kfree((void *)cb->args[1]);
+	return 0;
+}
+
+/* GET_CPUS: cb->args[0] is the next CPU number to look at. */
+static int ma_nl_cpus_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned int cpu;
+
+	for (cpu = cb->args[0]; cpu < nr_cpu_ids; cpu++) {
+		if (!cpu_possible(cpu))
+			continue;
+		if (ma_nl_cpu_fill(skb, cpu, NETLINK_CB(cb->skb).portid,
+				   cb->nlh->nlmsg_seq, NLM_F_MULTI))
+			break;
+	}
+	cb->args[0] = cpu;
+	return skb->len;
+}
+
+/* --- tables ---------------------------------------------------------------- */
+
+/*
+ * No command takes attributes.  With strict validation (every command is
+ * at or above resv_start_op) an attribute above maxattr is refused as
+ * "Unknown attribute type", and the one below it with this message.
+ */
+static const struct nla_policy ma_nl_noattr_policy[MEMARENA_A_STATS_PAD + 1] = {
+	[MEMARENA_A_STATS_PAD] = {
+		.type = NLA_REJECT,
+		.reject_message = "memarena commands take no attributes",
+	},
+};
+
+static const struct genl_ops ma_nl_ops[] = {
+	{
+		.cmd		= MEMARENA_CMD_GET,
+		.doit		= ma_nl_get_doit,
+		.policy		= ma_nl_noattr_policy,
+		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
+	},
+	{
+		.cmd		= MEMARENA_CMD_GET_CLASSES,
+		.start		= ma_nl_classes_start,
+		.dumpit		= ma_nl_classes_dumpit,
+		.done		= ma_nl_classes_done,
+		.policy		= ma_nl_noattr_policy,
+		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
+	},
+	{
+		.cmd		= MEMARENA_CMD_GET_CPUS,
+		.dumpit		= ma_nl_cpus_dumpit,
+		.policy		= ma_nl_noattr_policy,
+		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
+	},
+};
+
+enum ma_nl_mcgrp {
+	MA_NL_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group ma_nl_mcgrps[] = {
+	[MA_NL_MCGRP_EVENTS] = { .name = MEMARENA_MCGRP_EVENTS },
+};
+
 static struct genl_family ma_genl_family __ro_after_init = {
-	.name		= MEMARENA_GENL_NAME,
-	.version	= MEMARENA_GENL_VERSION,
-	.maxattr	= MEMARENA_ATTR_MAX,
+	.name		= MEMARENA_FAMILY_NAME,
+	.version	= MEMARENA_FAMILY_VERSION,
 	.module		= THIS_MODULE,
-	.resv_start_op	= __MEMARENA_CMD_MAX,
+	.ops		= ma_nl_ops,
+	.n_ops		= ARRAY_SIZE(ma_nl_ops),
+	.resv_start_op	= MEMARENA_CMD_GET,
+	.mcgrps		= ma_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ma_nl_mcgrps),
 };
 
 /**

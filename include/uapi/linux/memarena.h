@@ -2,49 +2,145 @@
 /*
  * memarena: Go's allocator design as a kernel module, with Go's MemStats.
  *
- * This header is the user/kernel ABI: the generic netlink family that
- * reports the statistics.  It is extended by appending only: a value, once
- * released, never changes meaning.  See Documentation/ for what each
- * command and attribute means.
+ * This header is the user/kernel ABI: the "memarena" generic netlink
+ * family.  It is described for YNL in
+ * Documentation/netlink/specs/memarena.yaml, and every statistic is
+ * defined in Documentation/memstats.rst.  It is extended by appending
+ * only: a value, once released, never changes meaning.
+ *
+ * Every statistic is its own attribute with one scalar: counters and byte
+ * counts are u64 (put with a MEMARENA_A_*_PAD attribute for alignment),
+ * small counts and flags u32.  Per-class and per-CPU data come one
+ * message per class or CPU from dump commands.
  */
 #ifndef _UAPI_LINUX_MEMARENA_H
 #define _UAPI_LINUX_MEMARENA_H
 
-#define MEMARENA_GENL_NAME		"memarena"
-#define MEMARENA_GENL_VERSION		1
+#define MEMARENA_FAMILY_NAME		"memarena"
+#define MEMARENA_FAMILY_VERSION		1
+
+/* Kept for the skeleton's users: the same values. */
+#define MEMARENA_GENL_NAME		MEMARENA_FAMILY_NAME
+#define MEMARENA_GENL_VERSION		MEMARENA_FAMILY_VERSION
+
+#define MEMARENA_MCGRP_EVENTS		"events"
 
 /* Path of the text interface, for tools that cannot speak netlink. */
 #define MEMARENA_PROC_PATH		"/proc/memstats"
 
-/**
- * enum memarena_cmd - generic netlink commands of the "memarena" family
- * @MEMARENA_CMD_UNSPEC: never used
- * @__MEMARENA_CMD_MAX: number of commands, do not use
- * @MEMARENA_CMD_MAX: highest command number
- *
- * The family is registered by the module skeleton so that tools can find
- * it; the statistics commands are appended with the counters.
- */
-enum memarena_cmd {
-	MEMARENA_CMD_UNSPEC,
+/* Entries of the PauseNs and PauseEnd rings, as in Go. */
+#define MEMARENA_PAUSE_RING		256
 
-	__MEMARENA_CMD_MAX,
-	MEMARENA_CMD_MAX = __MEMARENA_CMD_MAX - 1
+/*
+ * Attributes of MEMARENA_CMD_GET replies, one per statistic: Go's
+ * runtime.MemStats fields in Go's order, then memarena's own.  This enum
+ * is the one definition of the statistics: /proc/memstats prints them in
+ * this order under the names of Documentation/memstats.rst.  Units in the
+ * comments.
+ */
+enum {
+	MEMARENA_A_STATS_UNSPEC,
+	MEMARENA_A_STATS_PAD,
+	MEMARENA_A_STATS_ALLOC,			/* u64, bytes */
+	MEMARENA_A_STATS_TOTAL_ALLOC,		/* u64, bytes, cumulative */
+	MEMARENA_A_STATS_SYS,			/* u64, bytes */
+	MEMARENA_A_STATS_LOOKUPS,		/* u64, count, cumulative */
+	MEMARENA_A_STATS_MALLOCS,		/* u64, count, cumulative */
+	MEMARENA_A_STATS_FREES,			/* u64, count, cumulative */
+	MEMARENA_A_STATS_HEAP_ALLOC,		/* u64, bytes */
+	MEMARENA_A_STATS_HEAP_SYS,		/* u64, bytes */
+	MEMARENA_A_STATS_HEAP_IDLE,		/* u64, bytes */
+	MEMARENA_A_STATS_HEAP_INUSE,		/* u64, bytes */
+	MEMARENA_A_STATS_HEAP_RELEASED,		/* u64, bytes */
+	MEMARENA_A_STATS_HEAP_OBJECTS,		/* u64, count */
+	MEMARENA_A_STATS_STACK_INUSE,		/* u64, bytes */
+	MEMARENA_A_STATS_STACK_SYS,		/* u64, bytes */
+	MEMARENA_A_STATS_MSPAN_INUSE,		/* u64, bytes */
+	MEMARENA_A_STATS_MSPAN_SYS,		/* u64, bytes */
+	MEMARENA_A_STATS_MCACHE_INUSE,		/* u64, bytes */
+	MEMARENA_A_STATS_MCACHE_SYS,		/* u64, bytes */
+	MEMARENA_A_STATS_BUCK_HASH_SYS,		/* u64, bytes */
+	MEMARENA_A_STATS_GC_SYS,		/* u64, bytes */
+	MEMARENA_A_STATS_OTHER_SYS,		/* u64, bytes */
+	MEMARENA_A_STATS_NEXT_GC,		/* u64, bytes */
+	MEMARENA_A_STATS_LAST_GC,		/* u64, ns since the epoch */
+	MEMARENA_A_STATS_PAUSE_TOTAL_NS,	/* u64, ns, cumulative */
+	MEMARENA_A_STATS_PAUSE_NS,		/* nest, 256 x u64 ns (ring) */
+	MEMARENA_A_STATS_PAUSE_END,		/* nest, 256 x u64 ns since epoch */
+	MEMARENA_A_STATS_NUM_GC,		/* u32, count, cumulative */
+	MEMARENA_A_STATS_NUM_FORCED_GC,		/* u32, count, cumulative */
+	MEMARENA_A_STATS_GC_CPU_FRACTION,	/* u64, parts per 10^9 */
+	MEMARENA_A_STATS_ENABLE_GC,		/* u32, 0 or 1 */
+	MEMARENA_A_STATS_DEBUG_GC,		/* u32, 0 or 1 */
+	/* memarena's own, not in Go's MemStats */
+	MEMARENA_A_STATS_BAD_FREES,		/* u64, count, cumulative */
+	MEMARENA_A_STATS_CACHED_OBJECTS,	/* u64, count */
+	MEMARENA_A_STATS_CACHED_BYTES,		/* u64, bytes */
+	MEMARENA_A_STATS_ARENAS,		/* u64, count */
+	MEMARENA_A_STATS_HEAP_ARENAS,		/* u64, count */
+	MEMARENA_A_STATS_MCACHE_BOUND,		/* u64, bytes per CPU */
+
+	__MEMARENA_A_STATS_MAX,
+	MEMARENA_A_STATS_MAX = __MEMARENA_A_STATS_MAX - 1
+};
+
+/* Attributes of MEMARENA_CMD_GET_CLASSES messages, one per size class. */
+enum {
+	MEMARENA_A_CLASS_UNSPEC,
+	MEMARENA_A_CLASS_PAD,
+	MEMARENA_A_CLASS_CLASS,			/* u32, size class 1..67 */
+	MEMARENA_A_CLASS_SIZE,			/* u32, bytes per object */
+	MEMARENA_A_CLASS_SPAN_BYTES,		/* u32, bytes per span */
+	MEMARENA_A_CLASS_OBJECTS_PER_SPAN,	/* u32, count */
+	MEMARENA_A_CLASS_MALLOCS,		/* u64, count, cumulative */
+	MEMARENA_A_CLASS_FREES,			/* u64, count, cumulative */
+	MEMARENA_A_CLASS_LIVE_OBJECTS,		/* u64, count */
+	MEMARENA_A_CLASS_LIVE_BYTES,		/* u64, bytes */
+	MEMARENA_A_CLASS_CACHED_OBJECTS,	/* u64, count */
+	MEMARENA_A_CLASS_SPANS,			/* u64, count of spans in use */
+
+	__MEMARENA_A_CLASS_MAX,
+	MEMARENA_A_CLASS_MAX = __MEMARENA_A_CLASS_MAX - 1
+};
+
+/* Attributes of MEMARENA_CMD_GET_CPUS messages, one per possible CPU. */
+enum {
+	MEMARENA_A_CPU_UNSPEC,
+	MEMARENA_A_CPU_PAD,
+	MEMARENA_A_CPU_CPU,			/* u32, CPU number */
+	MEMARENA_A_CPU_ONLINE,			/* u32, 0 or 1 */
+	MEMARENA_A_CPU_CACHED_OBJECTS,		/* u64, count */
+	MEMARENA_A_CPU_CACHED_BYTES,		/* u64, bytes */
+	MEMARENA_A_CPU_MALLOCS,			/* u64, count, cumulative */
+	MEMARENA_A_CPU_FREES,			/* u64, count, cumulative */
+
+	__MEMARENA_A_CPU_MAX,
+	MEMARENA_A_CPU_MAX = __MEMARENA_A_CPU_MAX - 1
 };
 
 /**
- * enum memarena_attr - top-level attributes of the "memarena" family
- * @MEMARENA_ATTR_UNSPEC: never used
- * @MEMARENA_ATTR_PAD: padding for 64-bit attributes (nla_put_u64_64bit())
- * @__MEMARENA_ATTR_MAX: number of attributes, do not use
- * @MEMARENA_ATTR_MAX: highest attribute number
+ * enum memarena_cmd - commands of the "memarena" family
+ * @MEMARENA_CMD_UNSPEC: never used
+ * @MEMARENA_CMD_GET: do: one snapshot of every MEMARENA_A_STATS_*
+ *	statistic, consistent as Documentation/memstats.rst describes
+ * @MEMARENA_CMD_GET_CLASSES: dump: one message of MEMARENA_A_CLASS_*
+ *	attributes per size class
+ * @MEMARENA_CMD_GET_CPUS: dump: one message of MEMARENA_A_CPU_*
+ *	attributes per possible CPU
+ * @__MEMARENA_CMD_MAX: number of commands, do not use
+ * @MEMARENA_CMD_MAX: highest command number
+ *
+ * No command takes attributes; a request carrying any is refused with
+ * EINVAL and an extack message.
  */
-enum memarena_attr {
-	MEMARENA_ATTR_UNSPEC,
-	MEMARENA_ATTR_PAD,
+enum memarena_cmd {
+	MEMARENA_CMD_UNSPEC,
+	MEMARENA_CMD_GET,
+	MEMARENA_CMD_GET_CLASSES,
+	MEMARENA_CMD_GET_CPUS,
 
-	__MEMARENA_ATTR_MAX,
-	MEMARENA_ATTR_MAX = __MEMARENA_ATTR_MAX - 1
+	__MEMARENA_CMD_MAX,
+	MEMARENA_CMD_MAX = __MEMARENA_CMD_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_MEMARENA_H */

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Statistics: Go's runtime.MemStats for memarena, read without stopping
+ * anyone.  Every scalar is defined once, in MEMARENA_MEMSTATS()
+ * (include/linux/memarena.h); ma_stat_descs[] below is generated from it
+ * and drives /proc/memstats (proc.c) and the netlink replies (netlink.c),
+ * so the two cannot disagree.  What each field means is in
+ * Documentation/memstats.rst.  See malloc.c for the allocator.
+ */
+
+#include "memarena.h"
+
+#ifdef __KERNEL__
+#include <linux/export.h>
+#include <linux/module.h>
+#include <linux/workqueue.h>
+#endif
+
+#define MA_STAT(attr, field, goname, wire)				\
+	[MEMARENA_A_STATS_##attr] = {					\
+		.name = goname,						\
+		.type = MA_STAT_##wire,					\
+		.offset = offsetof(struct memarena_memstats, field),	\
+	}
+
+/*
+ * The statistics by attribute: the name /proc/memstats and the
+ * documentation use, the wire type, the field of the snapshot.  Indexed
+ * by attribute, so /proc prints them in attribute order, which is Go's.
+ * UNSPEC, PAD and the two rings have no entry; ma_stats_check() makes
+ * sure every other attribute has one.
+ */
+const struct ma_stat_desc ma_stat_descs[__MEMARENA_A_STATS_MAX] = {
+	MA_STAT(ALLOC,	alloc,	"Alloc",	U64),
+	MA_STAT(TOTAL_ALLOC,	total_alloc,	"TotalAlloc",	U64),
+	MA_STAT(SYS,	sys,	"Sys",	U64),
+	MA_STAT(LOOKUPS,	lookups,	"Lookups",	U64),
+	MA_STAT(MALLOCS,	mallocs,	"Mallocs",	U64),
+	MA_STAT(FREES,	frees,	"Frees",	U64),
+	MA_STAT(HEAP_ALLOC,	heap_alloc,	"HeapAlloc",	U64),
+	MA_STAT(HEAP_SYS,	heap_sys,	"HeapSys",	U64),
+	MA_STAT(HEAP_IDLE,	heap_idle,	"HeapIdle",	U64),
+	MA_STAT(HEAP_INUSE,	heap_inuse,	"HeapInuse",	U64),
+	MA_STAT(HEAP_RELEASED,	heap_released,	"HeapReleased",	U64),
+	MA_STAT(HEAP_OBJECTS,	heap_objects,	"HeapObjects",	U64),
+	MA_STAT(STACK_INUSE,	stack_inuse,	"StackInuse",	U64),
+	MA_STAT(STACK_SYS,	stack_sys,	"StackSys",	U64),
+	MA_STAT(MSPAN_INUSE,	mspan_inuse,	"MSpanInuse",	U64),
+	MA_STAT(MSPAN_SYS,	mspan_sys,	"MSpanSys",	U64),
+	MA_STAT(MCACHE_INUSE,	mcache_inuse,	"MCacheInuse",	U64),
+	MA_STAT(MCACHE_SYS,	mcache_sys,	"MCacheSys",	U64),
+	MA_STAT(BUCK_HASH_SYS,	buck_hash_sys,	"BuckHashSys",	U64),
+	MA_STAT(GC_SYS,	gc_sys,	"GCSys",	U64),
+	MA_STAT(OTHER_SYS,	other_sys,	"OtherSys",	U64),
+	MA_STAT(NEXT_GC,	next_gc,	"NextGC",	U64),
+	MA_STAT(LAST_GC,	last_gc,	"LastGC",	U64),
+	MA_STAT(PAUSE_TOTAL_NS,	pause_total_ns,	"PauseTotalNs",	U64),
+	MA_STAT(NUM_GC,	num_gc,	"NumGC",	U32),
+	MA_STAT(NUM_FORCED_GC,	num_forced_gc,	"NumForcedGC",	U32),
+	MA_STAT(GC_CPU_FRACTION,	gc_cpu_fraction,	"GCCPUFraction",	PPB),
+	MA_STAT(ENABLE_GC,	enable_gc,	"EnableGC",	U32),
+	MA_STAT(DEBUG_GC,	debug_gc,	"DebugGC",	U32),
+	MA_STAT(BAD_FREES,	bad_frees,	"BadFrees",	U64),
+	MA_STAT(CACHED_OBJECTS,	cached_objects,	"CachedObjects",	U64),
+	MA_STAT(CACHED_BYTES,	cached_bytes,	"CachedBytes",	U64),
+	MA_STAT(ARENAS,	arenas,	"Arenas",	U64),
+	MA_STAT(HEAP_ARENAS,	heap_arenas,	"HeapArenas",	U64),
+	MA_STAT(MCACHE_BOUND,	mcache_bound,	"MCacheBound",	U64),
+};
+
+static_assert(MEMARENA_NUM_CLASSES == MA_NUM_SIZE_CLASSES);
+
+/**
+ * ma_stats_check() - every statistic attribute has a descriptor
+ *
+ * Context: Module init.
+ * Return: 0, or -EINVAL (and a message) if the table has a hole.
+ */
+int ma_stats_check(void)
+{
+	unsigned int attr;
+
+	for (attr = MA_STAT_FIRST; attr < __MEMARENA_A_STATS_MAX; attr++) {
+		if (attr == MEMARENA_A_STATS_PAUSE_NS ||
+		    attr == MEMARENA_A_STATS_PAUSE_END)
+			continue;
+		if (!ma_stat_descs[attr].name) {
+			pr_err("memarena: statistic attribute %u has no descriptor\n",
+			       attr);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The snapshot contract
+ * =====================
+ *
+ * memarena_read_memstats() runs while every CPU allocates and frees.  It
+ * takes no lock that an allocation or free fast path takes, sends no IPI,
+ * and the fast paths do nothing for it but plain per-CPU stores under
+ * their local_lock.  Yet every snapshot satisfies, exactly:
+ *
+ *	Alloc == HeapAlloc <= HeapInuse,  HeapAlloc <= TotalAlloc,
+ *	HeapIdle + HeapInuse == HeapSys,  HeapReleased <= HeapIdle,
+ *	Sys == HeapSys + StackSys + MSpanSys + MCacheSys + BuckHashSys +
+ *	       GCSys + OtherSys,
+ *	HeapObjects == Mallocs - Frees,  MSpanInuse <= MSpanSys,
+ *	MCacheInuse <= MCacheSys,  BySize[c].Frees <= BySize[c].Mallocs,
+ *	Mallocs == sum of BySize[].Mallocs + large objects (same for Frees),
+ *	and no cumulative counter is smaller than in an earlier snapshot.
+ *
+ * Writers:
+ *  - Each CPU counts its own allocations and frees (per class, and bytes
+ *    for large objects) in its struct ma_mcache, with WRITE_ONCE() of a
+ *    counter only that CPU writes, inside its local_lock section.  The
+ *    counters only grow; live counts are differences.
+ *  - The heap-level gauges (HeapSys, HeapInuse, HeapReleased, MSpan*,
+ *    GCSys) change only inside ma_heap_lock() sections, which are
+ *    ma_heap.seq write sections.
+ *  - An object is counted allocated only after its span is counted in
+ *    HeapInuse (a span is carved before its objects are handed out), and
+ *    a span leaves HeapInuse only after all its objects were counted
+ *    freed (a span is returned after its last object is flushed, which
+ *    follows the free on the same CPU).
+ *
+ * The reader:
+ *  1. reads ma_heap.seq (read_seqcount_begin());
+ *  2. sums every CPU's free counters, then (smp_rmb()) every CPU's
+ *     allocation counters: an object whose free is seen was allocated
+ *     before, so its allocation is seen too, and frees never exceed
+ *     allocations, per class and in total;
+ *  3. reads the heap gauges and retries from 1 if ma_heap.seq moved.
+ *     If no span changed state during the read, every object counted
+ *     live lies in a span counted in HeapInuse: so HeapAlloc <=
+ *     HeapInuse.  After a few retries it takes ma_heap.lock instead,
+ *     which holds up span allocation (never the per-CPU fast paths) for
+ *     the length of one pass.
+ * Derived fields (Alloc, HeapIdle, HeapObjects, Sys, the totals) are
+ * computed from the values read, so the identities hold by construction.
+ *
+ * What a reader may not assume: that the snapshot is an instant (each
+ * CPU's counters are read at a slightly different time), that gauges
+ * outside the identities above (CachedObjects, per-class spans) agree
+ * with the rest, or that two objects allocated by different CPUs appear
+ * in the order they were allocated.  The ordering argument relies on the
+ * architecture being other-multicopy-atomic (x86, arm64).
+ */
+
+#define MA_STATS_OPTIMISTIC_TRIES	3
+
+struct ma_large_sums {
+	u64 mallocs, frees, bytes_alloc, bytes_freed;
+};
+
+static void ma_stats_read_cpus(struct memarena_memstats *ms,
+			       struct ma_large_sums *large)
+{
+	struct ma_mcache *m;
+	unsigned int cpu, c;
+
+	memset(large, 0, sizeof(*large));
+	for (c = 0; c < MA_NUM_SIZE_CLASSES; c++) {
+		ms->by_size[c].mallocs = 0;
+		ms->by_size[c].frees = 0;
+	}
+	ms->bad_frees = 0;
+
+	/* Frees first: see the snapshot contract, step 2. */
+	for_each_possible_cpu(cpu) {
+		m = per_cpu_ptr(ma_mcaches, cpu);
+		for (c = 1; c < MA_NUM_SIZE_CLASSES; c++)
+			ms->by_size[c].frees += READ_ONCE(m->cls[c].nfree);
+		large->frees += READ_ONCE(m->large_frees);
+		large->bytes_freed += READ_ONCE(m->large_bytes_freed);
+	}
+	/* Pairs with the release of the object between CPUs by its user. */
+	smp_rmb();
+	for_each_possible_cpu(cpu) {
+		m = per_cpu_ptr(ma_mcaches, cpu);
+		for (c = 1; c < MA_NUM_SIZE_CLASSES; c++)
+			ms->by_size[c].mallocs += READ_ONCE(m->cls[c].nmalloc);
+		large->mallocs += READ_ONCE(m->large_mallocs);
+		large->bytes_alloc += READ_ONCE(m->large_bytes_alloc);
+		ms->bad_frees += READ_ONCE(m->bad_frees);
+	}
+}
+
+static void ma_stats_read_heap(struct memarena_memstats *ms)
+{
+	ms->heap_sys = READ_ONCE(ma_heap.sys);
+	ms->heap_inuse = READ_ONCE(ma_heap.inuse);
+	ms->heap_released = READ_ONCE(ma_heap.released);
+	ms->heap_arenas = READ_ONCE(ma_heap.narenas);
+	ms->mspan_inuse = READ_ONCE(ma_heap.spanalloc.inuse) *
+			  sizeof(struct ma_span);
+	ms->mspan_sys = READ_ONCE(ma_heap.spanalloc.sys);
+	ms->gc_sys = READ_ONCE(ma_heap.gc_sys);
+}
+
+/* Gauges outside the contract: per-CPU stacks and spans per class. */
+static void ma_stats_read_gauges(struct memarena_memstats *ms)
+{
+	struct ma_mcache *m;
+	unsigned int cpu, c;
+	u64 n;
+
+	ms->cached_objects = 0;
+	ms->cached_bytes = 0;
+	for (c = 0; c < MA_NUM_SIZE_CLASSES; c++) {
+		ms->by_size[c].size = ma_class_size[c];
+		ms->by_size[c].cached_objects = 0;
+		ms->by_size[c].spans = READ_ONCE(ma_heap.central[c].nspans);
+	}
+	ma_arena_count_spans(ms->by_size);
+	for_each_possible_cpu(cpu) {
+		m = per_cpu_ptr(ma_mcaches, cpu);
+		for (c = 1; c < MA_NUM_SIZE_CLASSES; c++) {
+			n = READ_ONCE(m->cls[c].n);
+			ms->by_size[c].cached_objects += n;
+			ms->cached_objects += n;
+			ms->cached_bytes += n * ma_class_size[c];
+		}
+	}
+}
+
+/**
+ * memarena_read_memstats() - take a snapshot of memarena's statistics
+ * @ms: filled in; every field is written
+ *
+ * The snapshot is consistent as described at the top of stats.c and in
+ * Documentation/memstats.rst: its identities hold exactly even while every
+ * CPU allocates and frees.  Allocation and free fast paths are never
+ * held up; span allocation may be, for one pass over the per-CPU counters,
+ * if the heap keeps changing during the first attempts.
+ *
+ * Context: Process or softirq context; does not sleep.
+ */
+void memarena_read_memstats(struct memarena_memstats *ms)
+{
+	struct ma_large_sums large;
+	u64 freed_bytes = 0;
+	unsigned long flags;
+	unsigned int tries, c, seq;
+
+	for (tries = 0; ; tries++) {
+		if (tries == MA_STATS_OPTIMISTIC_TRIES) {
+			ma_heap_lock(&flags);
+			ma_stats_read_cpus(ms, &large);
+			ma_stats_read_heap(ms);
+			ma_heap_unlock(flags);
+			break;
+		}
+		seq = read_seqcount_begin(&ma_heap.seq);
+		ma_stats_read_cpus(ms, &large);
+		ma_stats_read_heap(ms);
+		if (!read_seqcount_retry(&ma_heap.seq, seq))
+			break;
+	}
+	ma_stats_read_gauges(ms);
+
+	ms->mallocs = large.mallocs;
+	ms->frees = large.frees;
+	ms->total_alloc = large.bytes_alloc;
+	freed_bytes = large.bytes_freed;
+	for (c = 1; c < MA_NUM_SIZE_CLASSES; c++) {
+		ms->mallocs += ms->by_size[c].mallocs;
+		ms->frees += ms->by_size[c].frees;
+		ms->total_alloc += ms->by_size[c].mallocs * ma_class_size[c];
+		freed_bytes += ms->by_size[c].frees * ma_class_size[c];
+	}
+	ms->heap_alloc = ms->total_alloc - freed_bytes;
+	ms->alloc = ms->heap_alloc;
+	ms->heap_objects = ms->mallocs - ms->frees;
+	ms->heap_idle = ms->heap_sys - ms->heap_inuse;
+	ms->lookups = 0;
+
+	/* No goroutine stacks and no heap profiling buckets in the kernel. */
+	ms->stack_inuse = 0;
+	ms->stack_sys = 0;
+	ms->buck_hash_sys = 0;
+
+	ms->mcache_sys = (u64)ma_mcache_size * num_possible_cpus();
+	ms->mcache_inuse = (u64)ma_mcache_size * num_online_cpus();
+	ms->mcache_bound = ma_mcache_bytes_bound;
+	ms->arenas = ma_arena_count();
+	ms->other_sys = ma_other_sys_bytes(ms->arenas);
+
+	ms->sys = ms->heap_sys + ms->stack_sys + ms->mspan_sys +
+		  ms->mcache_sys + ms->buck_hash_sys + ms->gc_sys +
+		  ms->other_sys;
+
+	/* Reclaim cycles come with the scavenger; until then none ran. */
+	ms->next_gc = 0;
+	ms->last_gc = 0;
+	ms->pause_total_ns = 0;
+	ms->num_gc = 0;
+	ms->num_forced_gc = 0;
+	ms->gc_cpu_fraction = 0;
+	ms->enable_gc = 1;
+	ms->debug_gc = 0;
+	memset(ms->pause_ns, 0, sizeof(ms->pause_ns));
+	memset(ms->pause_end, 0, sizeof(ms->pause_end));
+}
+EXPORT_SYMBOL_GPL(memarena_read_memstats);
+
+/**
+ * ma_stats_cpu() - one CPU's share of the statistics
+ * @cpu: a possible CPU
+ * @st: filled in
+ *
+ * Gauges read without synchronisation: exact on an idle CPU.
+ *
+ * Context: Any context.
+ */
+void ma_stats_cpu(unsigned int cpu, struct ma_cpu_stats *st)
+{
+	struct ma_mcache *m = per_cpu_ptr(ma_mcaches, cpu);
+	unsigned int c;
+	u64 n;
+
+	memset(st, 0, sizeof(*st));
+	for (c = 1; c < MA_NUM_SIZE_CLASSES; c++) {
+		n = READ_ONCE(m->cls[c].n);
+		st->cached_objects += n;
+		st->cached_bytes += n * ma_class_size[c];
+		st->mallocs += READ_ONCE(m->cls[c].nmalloc);
+		st->frees += READ_ONCE(m->cls[c].nfree);
+	}
+	st->mallocs += READ_ONCE(m->large_mallocs);
+	st->frees += READ_ONCE(m->large_frees);
+}
+
+/**
+ * ma_other_sys_bytes() - OtherSys: memarena's own memory outside the heap
+ * @arenas: number of memarena_arena structures
+ *
+ * The module image (text, data and bss, which holds struct ma_heap), the
+ * arena structures and the per-CPU drain work items.  Span structures,
+ * per-CPU caches and index/heap-arena metadata have fields of their own.
+ *
+ * Context: Any context.
+ * Return: bytes.
+ */
+u64 ma_other_sys_bytes(u64 arenas)
+{
+	u64 bytes = (u64)sizeof(struct work_struct) * num_possible_cpus();
+
+#ifdef __KERNEL__
+	bytes += arenas * kmalloc_size_roundup(sizeof(struct memarena_arena));
+	bytes += ma_module_bytes(THIS_MODULE);
+#else
+	bytes += arenas * sizeof(struct memarena_arena);
+#endif
+	return bytes;
+}
