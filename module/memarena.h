@@ -411,7 +411,7 @@ enum ma_stat_type {
 	MA_STAT_PPB,		/* u64 parts per 10^9, a fraction on /proc */
 };
 
-/* One scalar statistic, generated from MEMARENA_MEMSTATS(). */
+/* One scalar statistic: ma_stat_descs[MEMARENA_A_STATS_*]. */
 struct ma_stat_desc {
 	const char *name;	/* Go's name, /proc/memstats */
 	u8 type;		/* enum ma_stat_type */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Statistics: Go's runtime.MemStats for memarena, read without stopping
- * anyone.  Every scalar is defined once, in MEMARENA_MEMSTATS()
- * (include/linux/memarena.h); ma_stat_descs[] below is generated from it
- * and drives /proc/memstats (proc.c) and the netlink replies (netlink.c),
- * so the two cannot disagree.  What each field means is in
+ * anyone.  Every scalar is defined once, by its MEMARENA_A_STATS_*
+ * attribute (include/uapi/linux/memarena.h); ma_stat_descs[] below gives
+ * each attribute its Go name, wire type and snapshot field, and drives
+ * both /proc/memstats (proc.c) and the netlink replies (netlink.c), so the
+ * two cannot disagree; ma_stats_check() refuses to load with a hole.  What each field means is in
  * Documentation/memstats.rst.  See malloc.c for the allocator.
  */
 

@@ -4,7 +4,7 @@
  * <linux/memarena.h>.  Loading the module runs every test from the insmod
  * task and prints the results as KTAP, one line per test:
  *
- *	memarena_test: 1..13
+ *	memarena_test: 1..15
  *	memarena_test: # class_boundaries: 145 objects, 1021 checks, 9 ms
  *	memarena_test: ok 1 class_boundaries
  *	memarena_test: not ok 3 gfp_zero
@@ -1453,6 +1453,436 @@ static void test_stress(void)
 }
 
 /* ---------------------------------------------------------------------
+ * Statistics: the snapshot contract of module/stats.c, exact counts
+ */
+
+/* Check the identities every snapshot satisfies (module/stats.c). */
+static void mt_stats_identities(const struct memarena_memstats *ms,
+				const char *what)
+{
+	u64 sm = 0, sf = 0, sbm = 0, sbf = 0, freed, lm, lf, lbm, lbf, sys;
+	const u64 min_large = PAGE_ALIGN(MEMARENA_MAX_SMALL_SIZE + 1);
+	const struct memarena_class_stats *b;
+	unsigned int c;
+
+	MT_CHECK(ms->alloc == ms->heap_alloc, "%s: Alloc %llu, HeapAlloc %llu",
+		 what, ms->alloc, ms->heap_alloc);
+	MT_CHECK(ms->heap_idle + ms->heap_inuse == ms->heap_sys,
+		 "%s: HeapIdle %llu + HeapInuse %llu != HeapSys %llu", what,
+		 ms->heap_idle, ms->heap_inuse, ms->heap_sys);
+	sys = ms->heap_sys + ms->stack_sys + ms->mspan_sys + ms->mcache_sys +
+	      ms->buck_hash_sys + ms->gc_sys + ms->other_sys;
+	MT_CHECK(ms->sys == sys, "%s: Sys %llu, sum of its parts %llu", what,
+		 ms->sys, sys);
+	MT_CHECK(ms->heap_objects == ms->mallocs - ms->frees,
+		 "%s: HeapObjects %llu, Mallocs %llu, Frees %llu", what,
+		 ms->heap_objects, ms->mallocs, ms->frees);
+	MT_CHECK(ms->frees <= ms->mallocs, "%s: Frees %llu > Mallocs %llu",
+		 what, ms->frees, ms->mallocs);
+	MT_CHECK(ms->heap_alloc <= ms->heap_inuse,
+		 "%s: HeapAlloc %llu > HeapInuse %llu", what, ms->heap_alloc,
+		 ms->heap_inuse);
+	MT_CHECK(ms->heap_released <= ms->heap_idle,
+		 "%s: HeapReleased %llu > HeapIdle %llu", what,
+		 ms->heap_released, ms->heap_idle);
+	MT_CHECK(ms->mspan_inuse <= ms->mspan_sys,
+		 "%s: MSpanInuse %llu > MSpanSys %llu", what, ms->mspan_inuse,
+		 ms->mspan_sys);
+	MT_CHECK(ms->mcache_inuse <= ms->mcache_sys,
+		 "%s: MCacheInuse %llu > MCacheSys %llu", what,
+		 ms->mcache_inuse, ms->mcache_sys);
+	MT_CHECK(ms->heap_alloc <= ms->total_alloc,
+		 "%s: HeapAlloc %llu > TotalAlloc %llu", what, ms->heap_alloc,
+		 ms->total_alloc);
+
+	for (c = 1; c < MEMARENA_NUM_CLASSES; c++) {
+		b = &ms->by_size[c];
+		MT_CHECK(c <= MT_NR_CLASSES && b->size == mt_class_sizes[c - 1],
+			 "%s: class %u has size %llu", what, c, b->size);
+		MT_CHECK(b->frees <= b->mallocs,
+			 "%s: class %u: frees %llu > mallocs %llu", what, c,
+			 b->frees, b->mallocs);
+		sm += b->mallocs;
+		sf += b->frees;
+		sbm += b->mallocs * b->size;
+		sbf += b->frees * b->size;
+	}
+	freed = ms->total_alloc - ms->heap_alloc;
+	if (!MT_CHECK(sm <= ms->mallocs && sf <= ms->frees &&
+		      sbm <= ms->total_alloc && sbf <= freed,
+		      "%s: BySize %llu mallocs (%llu bytes), %llu frees (%llu bytes); totals %llu, %llu, TotalAlloc %llu, freed %llu",
+		      what, sm, sbm, sf, sbf, ms->mallocs, ms->frees,
+		      ms->total_alloc, freed))
+		return;
+	/* Large objects are the difference: whole pages, more than 32 KiB. */
+	lm = ms->mallocs - sm;
+	lf = ms->frees - sf;
+	lbm = ms->total_alloc - sbm;
+	lbf = freed - sbf;
+	MT_CHECK(lf <= lm && lbf <= lbm,
+		 "%s: large: %llu frees (%llu bytes) of %llu mallocs (%llu bytes)",
+		 what, lf, lbf, lm, lbm);
+	MT_CHECK(PAGE_ALIGNED(lbm) && lbm >= lm * min_large &&
+		 lbm <= lm * MEMARENA_MAX_SIZE,
+		 "%s: %llu large mallocs of %llu bytes", what, lm, lbm);
+	MT_CHECK(PAGE_ALIGNED(lbf) && lbf >= lf * min_large &&
+		 lbf <= lf * MEMARENA_MAX_SIZE,
+		 "%s: %llu large frees of %llu bytes", what, lf, lbf);
+}
+
+/* A u64 field of a snapshot, by offset. */
+static u64 mt_field(const struct memarena_memstats *ms, size_t off)
+{
+	return *(const u64 *)((const char *)ms + off);
+}
+
+static bool mt_grows(int line, const char *what, const char *name,
+		     const struct memarena_memstats *prev,
+		     const struct memarena_memstats *ms, size_t off)
+{
+	u64 a = mt_field(prev, off), b = mt_field(ms, off);
+
+	if (likely(b >= a))
+		return mt_pass();
+	return mt_fail(line, "%s: %s went from %llu to %llu", what, name, a, b);
+}
+
+#define MT_OFF(field)	offsetof(struct memarena_memstats, field)
+
+#define MT_GROWS(prev, ms, field, what)					\
+	mt_grows(__LINE__, what, #field, prev, ms, MT_OFF(field))
+
+/* No cumulative counter goes back between two snapshots. */
+static void mt_stats_monotonic(const struct memarena_memstats *prev,
+			       const struct memarena_memstats *ms,
+			       const char *what)
+{
+	unsigned int c;
+
+	MT_GROWS(prev, ms, total_alloc, what);
+	MT_GROWS(prev, ms, lookups, what);
+	MT_GROWS(prev, ms, mallocs, what);
+	MT_GROWS(prev, ms, frees, what);
+	MT_GROWS(prev, ms, bad_frees, what);
+	MT_GROWS(prev, ms, num_gc, what);
+	MT_GROWS(prev, ms, num_forced_gc, what);
+	MT_GROWS(prev, ms, pause_total_ns, what);
+	for (c = 1; c < MEMARENA_NUM_CLASSES; c++) {
+		MT_GROWS(prev, ms, by_size[c].mallocs, what);
+		MT_GROWS(prev, ms, by_size[c].frees, what);
+	}
+}
+
+/* Take a snapshot into @ms and check it, against @prev if not NULL. */
+static void mt_snapshot(struct memarena_memstats *ms,
+			const struct memarena_memstats *prev, const char *what)
+{
+	memarena_read_memstats(ms);
+	mt_stats_identities(ms, what);
+	if (prev)
+		mt_stats_monotonic(prev, ms, what);
+}
+
+static bool mt_delta(int line, const char *what, const char *name,
+		     const struct memarena_memstats *base,
+		     const struct memarena_memstats *cur, size_t off, u64 delta)
+{
+	u64 a = mt_field(base, off), b = mt_field(cur, off);
+
+	if (likely(b - a == delta))
+		return mt_pass();
+	return mt_fail(line, "%s: %s %llu, baseline %llu: +%llu, not +%llu",
+		       what, name, b, a, b - a, delta);
+}
+
+/* @cur->field is @base->field + @delta exactly. */
+#define MT_DELTA(base, cur, field, delta, what)				\
+	mt_delta(__LINE__, what, #field, base, cur, MT_OFF(field), delta)
+
+#define MT_SAME(base, cur, field, what)	MT_DELTA(base, cur, field, 0, what)
+
+#define MT_EXACT_N	100		/* objects of one class */
+#define MT_EXACT_SIZE	200		/* -> class 208 */
+#define MT_EXACT_LARGE	100000		/* -> 25 pages */
+#define MT_EXACT_M	40		/* arena objects */
+#define MT_EXACT_MFREE	10		/* of them freed one by one */
+
+static const size_t mt_exact_arena_sizes[] = { 64, 64, 64, 3000 };
+
+static unsigned int mt_class_of_size(const struct memarena_memstats *ms,
+				     size_t size)
+{
+	unsigned int c;
+
+	for (c = 1; c < MEMARENA_NUM_CLASSES; c++)
+		if (ms->by_size[c].size == size)
+			return c;
+	return 0;
+}
+
+/*
+ * A controlled workload on a quiescent heap: every counter it moves must
+ * move by exactly what it did.  Allocations and frees of the global heap,
+ * a large object, a double free, a drain, and an arena.
+ */
+static void test_stats_exact(void)
+{
+	const size_t osize = mt_expected_size(MT_EXACT_SIZE);
+	const size_t lsize = PAGE_ALIGN(MT_EXACT_LARGE);
+	struct memarena_memstats *base, *cur, *prev;
+	struct memarena_arena_stats as;
+	unsigned int i, cls, cls64;
+	struct memarena_arena *arena;
+	u64 total, abytes = 0, n64 = 0;
+	void **objs, *large, *p;
+	size_t size;
+
+	base = kmalloc_array(3, sizeof(*base), GFP_KERNEL);
+	objs = kcalloc(MT_EXACT_M + MT_EXACT_N, sizeof(*objs), GFP_KERNEL);
+	if (!MT_CHECK(base && objs, "no memory for snapshots"))
+		goto out;
+	cur = base + 1;
+	prev = base + 2;
+
+	memarena_drain();
+	mt_snapshot(base, NULL, "baseline");
+	MT_CHECK(!base->cached_objects && !base->cached_bytes,
+		 "after memarena_drain(): %llu objects (%llu bytes) cached",
+		 base->cached_objects, base->cached_bytes);
+	cls = mt_class_of_size(base, osize);
+	cls64 = mt_class_of_size(base, 64);
+	if (!MT_CHECK(cls && cls64, "no class of %zu or 64 bytes", osize))
+		goto out;
+
+	/* N objects of one class. */
+	for (i = 0; i < MT_EXACT_N; i++) {
+		objs[i] = memarena_alloc(MT_EXACT_SIZE, GFP_KERNEL);
+		MT_CHECK(objs[i], "alloc(%d) failed", MT_EXACT_SIZE);
+	}
+	mt_snapshot(cur, base, "after N allocs");
+	MT_DELTA(base, cur, mallocs, MT_EXACT_N, "after N allocs");
+	MT_SAME(base, cur, frees, "after N allocs");
+	MT_DELTA(base, cur, heap_objects, MT_EXACT_N, "after N allocs");
+	MT_DELTA(base, cur, total_alloc, MT_EXACT_N * osize, "after N allocs");
+	MT_DELTA(base, cur, heap_alloc, MT_EXACT_N * osize, "after N allocs");
+	MT_DELTA(base, cur, by_size[cls].mallocs, MT_EXACT_N, "after N allocs");
+	MT_SAME(base, cur, by_size[cls].frees, "after N allocs");
+	MT_SAME(base, cur, bad_frees, "after N allocs");
+	MT_CHECK(cur->heap_inuse >= base->heap_inuse + MT_EXACT_N * osize,
+		 "after N allocs: HeapInuse %llu, baseline %llu",
+		 cur->heap_inuse, base->heap_inuse);
+	memcpy(prev, cur, sizeof(*cur));
+
+	/* One large object: whole pages, counted apart from the classes. */
+	large = memarena_alloc(MT_EXACT_LARGE, GFP_KERNEL);
+	MT_CHECK(large, "alloc(%d) failed", MT_EXACT_LARGE);
+	mt_snapshot(cur, prev, "after a large alloc");
+	MT_DELTA(prev, cur, mallocs, 1, "after a large alloc");
+	MT_DELTA(prev, cur, heap_objects, 1, "after a large alloc");
+	MT_DELTA(prev, cur, heap_alloc, lsize, "after a large alloc");
+	MT_DELTA(prev, cur, total_alloc, lsize, "after a large alloc");
+	MT_SAME(prev, cur, by_size[cls].mallocs, "after a large alloc");
+	MT_CHECK(cur->heap_inuse >= prev->heap_inuse + lsize,
+		 "after a large alloc: HeapInuse %llu, before %llu",
+		 cur->heap_inuse, prev->heap_inuse);
+	total = cur->total_alloc;
+	memcpy(prev, cur, sizeof(*cur));
+
+	/* Free everything: back to the baseline but for the counters. */
+	for (i = 0; i < MT_EXACT_N; i++)
+		memarena_free(objs[i]);
+	memarena_free(large);
+	mt_snapshot(cur, prev, "after the frees");
+	MT_DELTA(base, cur, mallocs, MT_EXACT_N + 1, "after the frees");
+	MT_DELTA(base, cur, frees, MT_EXACT_N + 1, "after the frees");
+	MT_SAME(base, cur, heap_objects, "after the frees");
+	MT_SAME(base, cur, heap_alloc, "after the frees");
+	MT_SAME(prev, cur, total_alloc, "after the frees");
+	MT_DELTA(base, cur, by_size[cls].frees, MT_EXACT_N, "after the frees");
+	MT_SAME(base, cur, bad_frees, "after the frees");
+	memcpy(prev, cur, sizeof(*cur));
+
+	/* A double free is a bad free, not a free. */
+	p = memarena_alloc(64, GFP_KERNEL);
+	MT_CHECK(p, "alloc(64) failed");
+	memarena_free(p);
+	memarena_free(p);	/* ignored, counted */
+	mt_snapshot(cur, prev, "after a double free");
+	MT_DELTA(prev, cur, mallocs, 1, "after a double free");
+	MT_DELTA(prev, cur, frees, 1, "after a double free");
+	MT_DELTA(prev, cur, bad_frees, 1, "after a double free");
+	MT_DELTA(prev, cur, total_alloc, 64, "after a double free");
+	MT_SAME(base, cur, heap_alloc, "after a double free");
+	memcpy(prev, cur, sizeof(*cur));
+
+	/* The caches hold the freed objects until a drain gives back spans. */
+	memarena_drain();
+	mt_snapshot(cur, prev, "after the drain");
+	MT_SAME(base, cur, heap_inuse, "after the drain");
+	MT_SAME(base, cur, cached_objects, "after the drain");
+	MT_SAME(base, cur, cached_bytes, "after the drain");
+	MT_SAME(base, cur, heap_alloc, "after the drain");
+	MT_SAME(prev, cur, mallocs, "after the drain");
+	MT_SAME(prev, cur, frees, "after the drain");
+	MT_SAME(prev, cur, total_alloc, "after the drain");
+	memcpy(base, cur, sizeof(*cur));
+
+	/* An arena: its objects count like any, destroy frees the rest. */
+	arena = memarena_arena_create("memarena_test-stats");
+	if (!MT_CHECK(!IS_ERR_OR_NULL(arena), "arena create: %ld",
+		      PTR_ERR(arena)))
+		goto out;
+	mt_snapshot(cur, base, "new arena");
+	MT_DELTA(base, cur, arenas, 1, "new arena");
+	MT_SAME(base, cur, mallocs, "new arena");
+	for (i = 0; i < MT_EXACT_M; i++) {
+		size = mt_exact_arena_sizes[i % ARRAY_SIZE(mt_exact_arena_sizes)];
+		if (i == MT_EXACT_M - 1)
+			size = MT_EXACT_LARGE / 2;
+		objs[i] = memarena_arena_alloc(arena, size, GFP_KERNEL);
+		if (!MT_CHECK(objs[i], "arena alloc(%zu) failed", size))
+			continue;
+		abytes += mt_expected_size(size);
+		n64 += size == 64;
+	}
+	mt_snapshot(cur, base, "arena allocs");
+	MT_DELTA(base, cur, mallocs, MT_EXACT_M, "arena allocs");
+	MT_SAME(base, cur, frees, "arena allocs");
+	MT_DELTA(base, cur, heap_objects, MT_EXACT_M, "arena allocs");
+	MT_DELTA(base, cur, total_alloc, abytes, "arena allocs");
+	MT_DELTA(base, cur, heap_alloc, abytes, "arena allocs");
+	MT_DELTA(base, cur, by_size[cls64].mallocs, n64, "arena allocs");
+	MT_SAME(base, cur, cached_objects, "arena allocs");
+	memarena_arena_get_stats(arena, &as);
+	MT_CHECK(as.mallocs == MT_EXACT_M && as.live_objects == MT_EXACT_M &&
+		 as.live_bytes == abytes && !as.frees,
+		 "arena stats: mallocs %llu live %llu (%llu bytes) frees %llu",
+		 as.mallocs, as.live_objects, as.live_bytes, as.frees);
+	memcpy(prev, cur, sizeof(*cur));
+
+	/* Some freed one by one (64-byte ones), the rest by destroy. */
+	for (i = 0; i < MT_EXACT_MFREE; i++)
+		memarena_free(objs[i * ARRAY_SIZE(mt_exact_arena_sizes)]);
+	mt_snapshot(cur, prev, "arena frees");
+	MT_DELTA(prev, cur, frees, MT_EXACT_MFREE, "arena frees");
+	MT_DELTA(prev, cur, by_size[cls64].frees, MT_EXACT_MFREE, "arena frees");
+	MT_SAME(base, cur, cached_objects, "arena frees");
+	memcpy(prev, cur, sizeof(*cur));
+
+	memarena_arena_destroy(arena);
+	mt_snapshot(cur, prev, "arena destroyed");
+	MT_DELTA(base, cur, mallocs, MT_EXACT_M, "arena destroyed");
+	MT_DELTA(base, cur, frees, MT_EXACT_M, "arena destroyed");
+	MT_DELTA(base, cur, total_alloc, abytes, "arena destroyed");
+	MT_DELTA(base, cur, by_size[cls64].frees, n64, "arena destroyed");
+	MT_SAME(base, cur, heap_objects, "arena destroyed");
+	MT_SAME(base, cur, heap_alloc, "arena destroyed");
+	MT_SAME(base, cur, heap_inuse, "arena destroyed");
+	MT_SAME(base, cur, arenas, "arena destroyed");
+	MT_SAME(base, cur, cached_objects, "arena destroyed");
+	MT_SAME(base, cur, bad_frees, "arena destroyed");
+	atomic_long_add(MT_EXACT_N + 2 + MT_EXACT_M, &mt_objects);
+out:
+	kfree(objs);
+	kfree(base);
+}
+
+/*
+ * The identities in every snapshot while one thread per CPU allocates and
+ * frees (the stress test's threads), then back to the baseline.
+ */
+#define MT_IDENT_SNAPS	1000
+#define MT_IDENT_MS	1000
+#define MT_IDENT_MAX_MS	20000
+
+static void test_stats_identities(void)
+{
+	struct memarena_memstats *base, *cur, *prev;
+	unsigned long start, min_end, max_end;
+	unsigned int cpu, i, nr, ms, snaps = 0;
+	struct mt_worker *workers;
+
+	nr = num_online_cpus();
+	base = kmalloc_array(3, sizeof(*base), GFP_KERNEL);
+	workers = kvcalloc(nr, sizeof(*workers), GFP_KERNEL);
+	if (!MT_CHECK(base && workers, "no memory for %u workers", nr))
+		goto out;
+	cur = base + 1;
+	prev = base + 2;
+
+	memarena_drain();
+	mt_snapshot(base, NULL, "baseline");
+	memcpy(prev, base, sizeof(*base));
+
+	start = jiffies;
+	min_end = start + msecs_to_jiffies(MT_IDENT_MS);
+	max_end = start + msecs_to_jiffies(MT_IDENT_MAX_MS);
+	i = 0;
+	for_each_online_cpu(cpu) {
+		struct mt_worker *w;
+
+		if (i == nr)
+			break;
+		w = &workers[i];
+		w->cpu = cpu;
+		w->deadline = max_end;
+		w->byte_budget = 1 << 20;
+		spin_lock_init(&w->ring.lock);
+		prandom_seed_state(&w->rnd, get_random_u64());
+		w->task = kthread_create_on_cpu(mt_stress_thread, w, cpu,
+						"memarena_test/%u");
+		if (!MT_CHECK(!IS_ERR(w->task), "kthread on cpu%u: error %ld",
+			      cpu, PTR_ERR(w->task))) {
+			w->task = NULL;
+			break;
+		}
+		i++;
+	}
+	nr = i;
+	for (i = 0; i < nr; i++)
+		workers[i].next = &workers[(i + 1) % nr];
+
+	if (!mt_failed()) {
+		for (i = 0; i < nr; i++)
+			wake_up_process(workers[i].task);
+		while (!mt_failed() && time_before(jiffies, max_end) &&
+		       (snaps < MT_IDENT_SNAPS || time_before(jiffies, min_end))) {
+			mt_snapshot(cur, prev, "under stress");
+			swap(cur, prev);
+			snaps++;
+			cond_resched();
+		}
+	}
+	for (i = 0; i < nr; i++)
+		kthread_stop(workers[i].task);
+	mt_stress_finish(workers, nr);
+	mt_stress_report(workers, nr, 0);
+	ms = jiffies_to_msecs(jiffies - start);
+	mt_diag("stats_identities: %u snapshots in %u ms under stress, Mallocs +%llu",
+		snaps, ms, prev->mallocs - base->mallocs);
+	/* Unless a failed check stopped everything early. */
+	if (!mt_failed()) {
+		MT_CHECK(snaps >= MT_IDENT_SNAPS, "only %u snapshots in %u ms",
+			 snaps, ms);
+		MT_CHECK(prev->mallocs - base->mallocs >= 1000,
+			 "the threads allocated only %llu objects",
+			 prev->mallocs - base->mallocs);
+	}
+
+	/* Everything freed and drained: the gauges are back. */
+	memarena_drain();
+	mt_snapshot(cur, prev, "after stress");
+	MT_SAME(base, cur, heap_objects, "after stress");
+	MT_SAME(base, cur, heap_alloc, "after stress");
+	MT_SAME(base, cur, heap_inuse, "after stress");
+	MT_SAME(base, cur, cached_objects, "after stress");
+	MT_SAME(base, cur, bad_frees, "after stress");
+out:
+	kvfree(workers);
+	kfree(base);
+}
+
+/* ---------------------------------------------------------------------
  * The runner
  */
 
@@ -1475,6 +1905,8 @@ static const struct mt_case mt_cases[] = {
 	{ "arena_many", test_arena_many },
 	{ "drain", test_drain },
 	{ "stress", test_stress },
+	{ "stats_exact", test_stats_exact },
+	{ "stats_identities", test_stats_identities },
 };
 
 static int __init memarena_test_init(void)

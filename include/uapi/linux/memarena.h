@@ -65,6 +65,12 @@ enum {
 	MEMARENA_A_STATS_NEXT_GC,		/* u64, bytes */
 	MEMARENA_A_STATS_LAST_GC,		/* u64, ns since the epoch */
 	MEMARENA_A_STATS_PAUSE_TOTAL_NS,	/* u64, ns, cumulative */
+	/*
+	 * The rings are nests of 256 u64 items whose types 1..256 are Go's
+	 * indexes 0..255 plus one.  Where the architecture needs 64-bit
+	 * alignment, an item may be preceded by a padding attribute of type
+	 * 0, to be skipped.
+	 */
 	MEMARENA_A_STATS_PAUSE_NS,		/* nest, 256 x u64 ns (ring) */
 	MEMARENA_A_STATS_PAUSE_END,		/* nest, 256 x u64 ns since epoch */
 	MEMARENA_A_STATS_NUM_GC,		/* u32, count, cumulative */
