@@ -23,6 +23,7 @@
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/irqflags.h>
@@ -1883,6 +1884,93 @@ out:
 }
 
 /* ---------------------------------------------------------------------
+ * CPU hotplug: a CPU that goes offline gives its cached objects back
+ */
+
+struct mt_on_cpu {
+	struct completion done;
+	size_t size;
+	unsigned int n;
+	bool ok;
+};
+
+/* Allocate and free n objects, leaving them in this CPU's cache. */
+static int mt_fill_cache_thread(void *arg)
+{
+	struct mt_on_cpu *w = arg;
+	void *p[32];
+	unsigned int i;
+
+	w->ok = true;
+	for (i = 0; i < w->n; i++) {
+		p[i] = memarena_alloc(w->size, GFP_KERNEL);
+		if (!p[i])
+			w->ok = false;
+	}
+	for (i = 0; i < w->n; i++)
+		memarena_free(p[i]);
+	complete(&w->done);
+	return 0;
+}
+
+static void test_cpu_offline_drain(void)
+{
+	struct memarena_memstats *ms;
+	struct task_struct *t;
+	struct mt_on_cpu w;
+	unsigned int cpu;
+	u64 before;
+	int err;
+
+	cpu = cpumask_last(cpu_online_mask);
+	if (num_online_cpus() < 2 || !cpu) {
+		mt_skip("needs a second online CPU");
+		return;
+	}
+	ms = kmalloc(sizeof(*ms), GFP_KERNEL);
+	if (!ms) {
+		MT_FAIL("no memory for a snapshot");
+		return;
+	}
+	memarena_drain();
+	memarena_read_memstats(ms);
+	before = ms->cached_objects;
+
+	init_completion(&w.done);
+	w.size = 200;
+	w.n = 16;
+	t = kthread_create(mt_fill_cache_thread, &w, "mt_fill/%u", cpu);
+	if (IS_ERR(t)) {
+		MT_FAIL("kthread_create: %ld", PTR_ERR(t));
+		goto out;
+	}
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&w.done);
+	MT_CHECK(w.ok, "allocation on cpu%u failed", cpu);
+
+	memarena_read_memstats(ms);
+	MT_CHECK(ms->cached_objects >= before + w.n,
+		 "cpu%u cached %llu objects, want >= %llu", cpu,
+		 ms->cached_objects, before + w.n);
+
+	err = remove_cpu(cpu);
+	if (err) {
+		mt_skip("remove_cpu() failed");
+		goto out;
+	}
+	memarena_read_memstats(ms);
+	MT_CHECK(ms->cached_objects == before,
+		 "after cpu%u went offline %llu objects cached, want %llu",
+		 cpu, ms->cached_objects, before);
+	MT_CHECK(ms->heap_alloc <= ms->heap_inuse, "HeapAlloc > HeapInuse");
+	err = add_cpu(cpu);
+	MT_CHECK(!err, "add_cpu(%u): %d", cpu, err);
+out:
+	kfree(ms);
+}
+
+/* ---------------------------------------------------------------------
  * The runner
  */
 
@@ -1907,6 +1995,7 @@ static const struct mt_case mt_cases[] = {
 	{ "stress", test_stress },
 	{ "stats_exact", test_stats_exact },
 	{ "stats_identities", test_stats_identities },
+	{ "cpu_offline_drain", test_cpu_offline_drain },
 };
 
 static int __init memarena_test_init(void)
