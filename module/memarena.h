@@ -41,6 +41,7 @@
 #ifdef __KERNEL__
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
+#include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/list.h>

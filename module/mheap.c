@@ -15,6 +15,10 @@
 
 #include "memarena.h"
 
+/* How often ma_heap_alloc() retries when other CPUs take what it got. */
+#define MA_HEAP_ALLOC_TRIES	64
+#define MA_HEAP_GROW_TRIES	4
+
 struct ma_heap ma_heap;
 struct ma_index_mid **ma_index;
 unsigned long ma_index_l1_size;
@@ -121,8 +125,8 @@ static void ma_free_del(struct ma_span *s)
 /*
  * Carve @npages aligned to @align pages out of a free span, splitting off
  * what is left before and after as free spans.  Needs two free span
- * structures (the caller reserved them).  Returns NULL if no free span
- * fits.
+ * structures: returns ERR_PTR(-EAGAIN) if others took the ones the caller
+ * reserved, NULL if no free span fits.
  */
 static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
 				     u8 state)
@@ -134,7 +138,7 @@ static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
 
 	lockdep_assert_held(&ma_heap.lock);
 	if (ma_heap.spanalloc.nfree < 2)
-		return NULL;
+		return ERR_PTR(-EAGAIN);
 
 	for (i = find_next_bit(ma_heap.nonempty, MA_ARENA_MAX_PAGES, npages - 1);
 	     i < MA_ARENA_MAX_PAGES && !found;
@@ -360,24 +364,30 @@ out_free_pages:
 struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 			      u8 state, gfp_t gfp)
 {
+	unsigned int grown = 0, tries;
 	unsigned long flags;
 	struct ma_span *s;
-	int tries;
 
 	/* Zone, zeroing and compound flags are memarena's business. */
 	gfp &= ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_MOVABLE | __GFP_COMP);
 
-	for (tries = 0; tries < 4; tries++) {
+	/*
+	 * Bounded: other CPUs may take the span structures we reserved
+	 * (-EAGAIN: reserve again, do not grow) or the arena we added (grow
+	 * again, a few times).
+	 */
+	for (tries = 0; tries < MA_HEAP_ALLOC_TRIES; tries++) {
 		if (ma_spanalloc_reserve(2, gfp))
 			return NULL;
 		ma_heap_lock(&flags);
 		s = ma_heap_carve(npages, align, state);
 		ma_heap_unlock(flags);
+		if (s == ERR_PTR(-EAGAIN))
+			continue;
 		if (s)
 			return s;
-		/* Others may take the new arena first: try again, bounded. */
 		/* A new arena is aligned to its size, so to @align. */
-		if (ma_heap_grow(npages, gfp))
+		if (grown++ == MA_HEAP_GROW_TRIES || ma_heap_grow(npages, gfp))
 			return NULL;
 	}
 	return NULL;
@@ -467,6 +477,7 @@ int ma_heap_init(void)
 	unsigned long top;
 	unsigned int i;
 
+	memset(&ma_heap, 0, sizeof(ma_heap));
 	spin_lock_init(&ma_heap.lock);
 	seqcount_spinlock_init(&ma_heap.seq, &ma_heap.lock);
 	for (i = 0; i < MA_ARENA_MAX_PAGES; i++)
