@@ -124,6 +124,38 @@ enum {
 	MEMARENA_A_CPU_MAX = __MEMARENA_A_CPU_MAX - 1
 };
 
+/* Attributes of the admin commands MEMARENA_CMD_GC and _SET_LIMIT. */
+enum {
+	MEMARENA_A_CTL_UNSPEC,
+	MEMARENA_A_CTL_PAD,
+	MEMARENA_A_CTL_LIMIT,			/* u64, bytes, 0 = no limit */
+
+	__MEMARENA_A_CTL_MAX,
+	MEMARENA_A_CTL_MAX = __MEMARENA_A_CTL_MAX - 1
+};
+
+/*
+ * Attributes of MEMARENA_CMD_CYCLE messages: one reclaim cycle of the
+ * scavenger, multicast on the "events" group when it ends, and the reply
+ * to MEMARENA_CMD_GC.
+ */
+enum {
+	MEMARENA_A_CYCLE_UNSPEC,
+	MEMARENA_A_CYCLE_PAD,
+	MEMARENA_A_CYCLE_NUM,			/* u32, NumGC after the cycle */
+	MEMARENA_A_CYCLE_FORCED,		/* u32, 1 if forced (admin) */
+	MEMARENA_A_CYCLE_RELEASED,		/* u64, bytes given back */
+	MEMARENA_A_CYCLE_DURATION_NS,		/* u64, ns the cycle ran */
+	MEMARENA_A_CYCLE_PAUSE_NS,		/* u64, ns allocators waited */
+	MEMARENA_A_CYCLE_END,			/* u64, ns since the epoch */
+	MEMARENA_A_CYCLE_HEAP_RELEASED,		/* u64, bytes, after it */
+	MEMARENA_A_CYCLE_HEAP_IDLE,		/* u64, bytes, after it */
+	MEMARENA_A_CYCLE_GOAL,			/* u64, bytes, NextGC after it */
+
+	__MEMARENA_A_CYCLE_MAX,
+	MEMARENA_A_CYCLE_MAX = __MEMARENA_A_CYCLE_MAX - 1
+};
+
 /**
  * enum memarena_cmd - commands of the "memarena" family
  * @MEMARENA_CMD_UNSPEC: never used
@@ -133,17 +165,28 @@ enum {
  *	attributes per size class
  * @MEMARENA_CMD_GET_CPUS: dump: one message of MEMARENA_A_CPU_*
  *	attributes per possible CPU
+ * @MEMARENA_CMD_GC: do, admin (CAP_NET_ADMIN): run a full reclaim cycle
+ *	now (counted in NumForcedGC); the reply is its MEMARENA_CMD_CYCLE
+ *	message
+ * @MEMARENA_CMD_SET_LIMIT: do, admin: set the soft memory limit to
+ *	MEMARENA_A_CTL_LIMIT (required)
+ * @MEMARENA_CMD_CYCLE: notification on the "events" group, one per
+ *	completed reclaim cycle, MEMARENA_A_CYCLE_* attributes
  * @__MEMARENA_CMD_MAX: number of commands, do not use
  * @MEMARENA_CMD_MAX: highest command number
  *
- * No command takes attributes; a request carrying any is refused with
- * EINVAL and an extack message.
+ * GET, GET_CLASSES, GET_CPUS and GC take no attributes; a request carrying
+ * any, or a SET_LIMIT carrying others than MEMARENA_A_CTL_LIMIT, is refused
+ * with EINVAL and an extack message.
  */
 enum memarena_cmd {
 	MEMARENA_CMD_UNSPEC,
 	MEMARENA_CMD_GET,
 	MEMARENA_CMD_GET_CLASSES,
 	MEMARENA_CMD_GET_CPUS,
+	MEMARENA_CMD_GC,
+	MEMARENA_CMD_SET_LIMIT,
+	MEMARENA_CMD_CYCLE,
 
 	__MEMARENA_CMD_MAX,
 	MEMARENA_CMD_MAX = __MEMARENA_CMD_MAX - 1
