@@ -42,6 +42,53 @@ static inline unsigned long ma_module_bytes(const struct module *mod)
 	return mod->core_layout.size;
 #endif
 }
+
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+/*
+ * Shrinkers: 6.7 replaced register_shrinker() on a caller's struct with
+ * shrinker_alloc()/shrinker_register()/shrinker_free().
+ */
+static inline struct shrinker *
+ma_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		   unsigned long (*scan)(struct shrinker *, struct shrink_control *),
+		   const char *name)
+{
+	struct shrinker *sh;
+
+#ifdef SHRINKER_ALLOCATED
+	sh = shrinker_alloc(0, "%s", name);
+	if (!sh)
+		return NULL;
+	sh->count_objects = count;
+	sh->scan_objects = scan;
+	sh->seeks = DEFAULT_SEEKS;
+	shrinker_register(sh);
+#else
+	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
+	if (!sh)
+		return NULL;
+	sh->count_objects = count;
+	sh->scan_objects = scan;
+	sh->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(sh, "%s", name)) {
+		kfree(sh);
+		return NULL;
+	}
+#endif
+	return sh;
+}
+
+static inline void ma_shrinker_destroy(struct shrinker *sh)
+{
+#ifdef SHRINKER_ALLOCATED
+	shrinker_free(sh);
+#else
+	unregister_shrinker(sh);
+	kfree(sh);
+#endif
+}
 #endif /* __KERNEL__ */
 
 #endif /* _MEMARENA_COMPAT_H */

@@ -133,7 +133,9 @@
 #include <linux/export.h>
 #include <linux/hardirq.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
+#include <linux/workqueue.h>
 #endif
 
 unsigned long ma_cookie __read_mostly;
@@ -295,21 +297,26 @@ void memarena_free(const void *p)
 		ma_bad_free(p, "free from NMI context");
 		return;
 	}
+	/*
+	 * Heap arenas given back by the scavenger are freed after a grace
+	 * period: a lookup of a pointer into one (a bad free) stays safe.
+	 */
+	rcu_read_lock();
 	s = ma_span_of(p);
 	if (unlikely(!s)) {
 		ma_bad_free(p, "not memarena memory");
-		return;
+		goto out;
 	}
 	/* Pairs with the releases in ma_span_init_small()/ma_heap_carve(). */
 	state = smp_load_acquire(&s->state);
 	if (likely(state == MA_SPAN_SMALL)) {
 		if (unlikely(ma_span_obj_index(s, p) < 0)) {
 			ma_bad_free(p, "interior pointer");
-			return;
+			goto out;
 		}
 		if (unlikely(*(unsigned long *)p == ma_free_cookie(p))) {
 			ma_bad_free(p, "double free");
-			return;
+			goto out;
 		}
 		if (want_init_on_free())
 			memset(obj, 0, ma_class_size[s->class]);
@@ -318,13 +325,13 @@ void memarena_free(const void *p)
 			ma_arena_free_small(s, obj);
 		else
 			ma_mcache_free(s, obj);
-		return;
-	}
-	if (state == MA_SPAN_LARGE) {
+	} else if (state == MA_SPAN_LARGE) {
 		ma_large_free(s, p);
-		return;
+	} else {
+		ma_bad_free(p, "not allocated");
 	}
-	ma_bad_free(p, "not allocated");
+out:
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(memarena_free);
 
@@ -341,21 +348,25 @@ EXPORT_SYMBOL_GPL(memarena_free);
  */
 size_t memarena_size(const void *p)
 {
+	size_t size = 0;
 	struct ma_span *s;
 	u8 state;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
+	rcu_read_lock();
 	s = ma_span_of(p);
 	if (!s)
-		return 0;
+		goto out;
 	/* As in memarena_free(). */
 	state = smp_load_acquire(&s->state);
-	if (state == MA_SPAN_SMALL)
-		return ma_span_obj_index(s, p) < 0 ? 0 : ma_class_size[s->class];
-	if (state == MA_SPAN_LARGE && s->base == (unsigned long)p)
-		return (size_t)s->npages << PAGE_SHIFT;
-	return 0;
+	if (state == MA_SPAN_SMALL && ma_span_obj_index(s, p) >= 0)
+		size = ma_class_size[s->class];
+	else if (state == MA_SPAN_LARGE && s->base == (unsigned long)p)
+		size = (size_t)s->npages << PAGE_SHIFT;
+out:
+	rcu_read_unlock();
+	return size;
 }
 EXPORT_SYMBOL_GPL(memarena_size);
 
@@ -371,7 +382,7 @@ EXPORT_SYMBOL_GPL(memarena_size);
 void memarena_drain(void)
 {
 	might_sleep();
-	ma_mcache_drain_all();
+	ma_mcache_drain_cpus(system_wq, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(memarena_drain);
 
@@ -395,14 +406,20 @@ int ma_malloc_init(void)
 	if (err)
 		return err;
 	ma_cookie = get_random_long() | 1;
+	ma_gc_init();
 	err = ma_heap_init();
 	if (err)
 		return err;
 	err = ma_mcache_init();
 	if (err)
 		goto out_heap_exit;
+	err = ma_scav_init();
+	if (err)
+		goto out_mcache_exit;
 	return 0;
 
+out_mcache_exit:
+	ma_mcache_exit();
 out_heap_exit:
 	ma_heap_exit();
 	return err;
@@ -418,6 +435,7 @@ out_heap_exit:
  */
 void ma_malloc_exit(void)
 {
+	ma_scav_exit();
 	ma_mcache_exit();
 	ma_heap_exit();
 }

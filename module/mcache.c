@@ -15,6 +15,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 
@@ -186,43 +187,89 @@ static void ma_mcache_drain(struct ma_mcache *m)
 	}
 }
 
+/* Time the drains held their CPU's cache (allocators there wait). */
+static atomic64_t ma_drain_pause_ns;
+
 static void ma_mcache_drain_local(struct work_struct *unused)
 {
 	unsigned long flags;
+	u64 t0 = ktime_get_ns();
 
 	local_lock_irqsave(&ma_mcaches->lock, flags);
 	ma_mcache_drain(this_cpu_ptr(ma_mcaches));
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+	atomic64_add(ktime_get_ns() - t0, &ma_drain_pause_ns);
+}
+
+/* Allocations plus frees ever done on @cpu, and objects cached there. */
+static u64 ma_mcache_activity(unsigned int cpu, u64 *cached)
+{
+	struct ma_mcache *m = per_cpu_ptr(ma_mcaches, cpu);
+	unsigned int c;
+	u64 ops = 0;
+
+	*cached = 0;
+	for (c = 1; c < MA_NUM_SIZE_CLASSES; c++) {
+		ops += READ_ONCE(m->cls[c].nmalloc) + READ_ONCE(m->cls[c].nfree);
+		*cached += READ_ONCE(m->cls[c].n);
+	}
+	return ops;
 }
 
 static struct work_struct __percpu *ma_drain_works;
 static DEFINE_MUTEX(ma_drain_mutex);
 
 /**
- * ma_mcache_drain_all() - empty the caches of every online CPU
+ * ma_mcache_drain_cpus() - empty the caches of online CPUs
+ * @wq: workqueue to run the drains on
+ * @activity: NULL to drain every CPU; else, per CPU id, the activity seen
+ *	by the previous call: only CPUs that did nothing since and hold
+ *	objects are drained, and the array is updated
+ * @pause_ns: if not NULL, incremented by the time the drains held the
+ *	caches (allocations on those CPUs waited that long at most)
  *
  * Each CPU drains its own cache from a work item queued on it (as
  * lru_add_drain_all() does); offline CPUs were drained when they went
  * down.
  *
  * Context: Process context, may sleep.
+ * Return: the number of CPUs drained.
  */
-void ma_mcache_drain_all(void)
+unsigned int ma_mcache_drain_cpus(struct workqueue_struct *wq, u64 *activity,
+				  u64 *pause_ns)
 {
-	unsigned int cpu;
+	unsigned int cpu, n = 0;
+	cpumask_var_t queued;
+	u64 ops, cached;
 
+	if (!zalloc_cpumask_var(&queued, GFP_KERNEL))
+		return 0;
 	mutex_lock(&ma_drain_mutex);
+	atomic64_set(&ma_drain_pause_ns, 0);
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
 		struct work_struct *w = per_cpu_ptr(ma_drain_works, cpu);
 
+		if (activity) {
+			ops = ma_mcache_activity(cpu, &cached);
+			if (ops != activity[cpu] || !cached) {
+				activity[cpu] = ops;
+				continue;
+			}
+		}
 		INIT_WORK(w, ma_mcache_drain_local);
-		queue_work_on(cpu, system_wq, w);
+		queue_work_on(cpu, wq, w);
+		cpumask_set_cpu(cpu, queued);
+		n++;
 	}
-	for_each_online_cpu(cpu)
+	for_each_cpu(cpu, queued)
 		flush_work(per_cpu_ptr(ma_drain_works, cpu));
 	cpus_read_unlock();
+	if (pause_ns)
+		*pause_ns += atomic64_read(&ma_drain_pause_ns);
 	mutex_unlock(&ma_drain_mutex);
+	free_cpumask_var(queued);
+	return n;
 }
 
 /* CPU hotplug: a dead CPU's cache is drained by the CPU taking it down. */

@@ -38,12 +38,15 @@
 #ifndef _MEMARENA_INTERNAL_H
 #define _MEMARENA_INTERNAL_H
 
+struct workqueue_struct;
+
 #ifdef __KERNEL__
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
@@ -323,6 +326,8 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 			      u8 state, gfp_t gfp);
 void ma_heap_free(struct ma_span *s);
 void ma_heap_free_list(struct list_head *spans);
+struct ma_heap_arena *ma_heap_release_one(u64 *pause_ns);
+void ma_heap_arena_free(struct ma_heap_arena *ha);
 
 /* --- mspan.c ----------------------------------------------------------- */
 
@@ -353,7 +358,8 @@ int ma_mcache_init(void);
 void ma_mcache_exit(void);
 void *ma_mcache_alloc(unsigned int class, gfp_t gfp);
 void ma_mcache_free(struct ma_span *s, void *p);
-void ma_mcache_drain_all(void);
+unsigned int ma_mcache_drain_cpus(struct workqueue_struct *wq, u64 *activity,
+				  u64 *pause_ns);
 void ma_mcache_count(unsigned int cls, long objs, long bytes);
 void ma_mcache_count_bad_free(void);
 
@@ -441,15 +447,45 @@ struct ma_cpu_stats {
 	u64 frees;
 };
 
+/*
+ * struct ma_cycle - one reclaim cycle of the scavenger ("GC" in Go's
+ * vocabulary), as recorded by ma_gc_record() and sent as a
+ * MEMARENA_CMD_CYCLE message.
+ */
+struct ma_cycle {
+	u32 num;		/* NumGC after it */
+	bool forced;		/* by MEMARENA_CMD_GC */
+	u64 released;		/* bytes given back */
+	u64 duration_ns;	/* CPU time of the cycle */
+	u64 pause_ns;		/* time allocators could be held up */
+	u64 end;		/* ns since the epoch */
+	u64 heap_released;	/* HeapReleased after it */
+	u64 heap_idle;		/* HeapIdle after it */
+	u64 goal;		/* NextGC after it */
+};
+
+void ma_gc_init(void);
+u32 ma_gc_record(struct ma_cycle *c);
 int ma_stats_check(void);
 void ma_stats_cpu(unsigned int cpu, struct ma_cpu_stats *st);
 u64 ma_other_sys_bytes(u64 arenas);
 
+/* --- mgcscavenge.c (kernel only; no-ops in the userspace build) -------- */
+
+int ma_scav_init(void);
+void ma_scav_exit(void);
+void ma_scav_heap_grew(void);
+
 #ifdef __KERNEL__
 /* --- interfaces (kernel only) ------------------------------------------ */
 
+int ma_scav_force(struct ma_cycle *c);
+void ma_scav_set_limit(u64 bytes);
+void ma_nl_notify_cycle(const struct ma_cycle *c);
+
 int __init ma_proc_init(void);
 void ma_proc_exit(void);
+
 
 int __init ma_netlink_init(void);
 void ma_netlink_exit(void);

@@ -18,6 +18,8 @@
 /* How often ma_heap_alloc() retries when other CPUs take what it got. */
 #define MA_HEAP_ALLOC_TRIES	64
 #define MA_HEAP_GROW_TRIES	4
+/* Free spans of arena size looked at per lock hold when releasing. */
+#define MA_RELEASE_SCAN		32
 
 struct ma_heap ma_heap;
 struct ma_index_mid **ma_index;
@@ -263,6 +265,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	struct ma_span *s;
 	size_t meta_size;
 	int err = -ENOMEM;
+	u64 reuse;
 
 	min_order = max_t(unsigned int, MA_ARENA_MIN_ORDER, order_base_2(npages));
 	if (min_order > MA_ARENA_MAX_ORDER)
@@ -327,7 +330,14 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	ma_free_add(s);
 	list_add_tail(&ha->node, &ma_heap.arenas);
 	ma_heap.narenas++;
-	ma_heap.sys += PAGE_SIZE << order;
+	/*
+	 * As Go: capacity given back earlier is reused first (it moves from
+	 * HeapReleased back to the retained heap); HeapSys grows only by the
+	 * rest.
+	 */
+	reuse = min_t(u64, ma_heap.released, PAGE_SIZE << order);
+	ma_heap.released -= reuse;
+	ma_heap.sys += (PAGE_SIZE << order) - reuse;
 	ma_heap.gc_sys += PAGE_SIZE << meta_order;
 	/* Publish last: lookups may find the arena from now on. */
 	ma_index_set(ha, ha, &mid, &leaf);
@@ -337,6 +347,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 		free_page((unsigned long)mid);
 	if (leaf)
 		free_page((unsigned long)leaf);
+	ma_scav_heap_grew();
 	return 0;
 
 out_free_nodes:
@@ -464,6 +475,69 @@ void ma_heap_free_list(struct list_head *spans)
 		ma_heap_free_locked(s);
 	}
 	ma_heap_unlock(flags);
+}
+
+/**
+ * ma_heap_release_one() - take one entirely free heap arena out of the heap
+ * @pause_ns: incremented by the time ma_heap.lock was held
+ *
+ * Looks at most at MA_RELEASE_SCAN free spans of arena size (bounded work
+ * under the lock).  The arena is unlinked from the free lists, the arena
+ * list and the index, and its bytes move to HeapReleased (they stay in
+ * HeapSys, as Go counts released address space).  The caller frees it
+ * with ma_heap_arena_free() after an RCU grace period, since lockless
+ * lookups (bad frees) may still be reading its span table.
+ *
+ * Context: Any context; takes ma_heap.lock.
+ * Return: the arena, or NULL if none is entirely free.
+ */
+struct ma_heap_arena *ma_heap_release_one(u64 *pause_ns)
+{
+	struct ma_index_mid *mid = NULL;
+	struct ma_index_leaf *leaf = NULL;
+	struct ma_heap_arena *ha = NULL;
+	unsigned int order, seen = 0;
+	unsigned long flags;
+	struct ma_span *s;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	ma_heap_lock(&flags);
+	for (order = MA_ARENA_MAX_ORDER; order >= MA_ARENA_MIN_ORDER && !ha; order--) {
+		list_for_each_entry(s, &ma_heap.free[(1U << order) - 1], list) {
+			if (s->harena->order == order) {
+				ha = s->harena;
+				break;
+			}
+			if (++seen == MA_RELEASE_SCAN)
+				break;
+		}
+	}
+	if (ha) {
+		ma_free_del(s);
+		ma_spanalloc_put(s);
+		list_del(&ha->node);
+		ma_heap.narenas--;
+		ma_heap.released += PAGE_SIZE << ha->order;
+		ma_heap.gc_sys -= PAGE_SIZE << ha->meta_order;
+		/* The path exists: ma_index_set() needs no new node. */
+		ma_index_set(ha, NULL, &mid, &leaf);
+	}
+	ma_heap_unlock(flags);
+	*pause_ns += ktime_get_ns() - t0;
+	return ha;
+}
+
+/**
+ * ma_heap_arena_free() - give a released heap arena to the page allocator
+ * @ha: from ma_heap_release_one(), after an RCU grace period
+ *
+ * Context: Process context.
+ */
+void ma_heap_arena_free(struct ma_heap_arena *ha)
+{
+	__free_pages(ha->page, ha->order);
+	__free_pages(ha->meta_page, ha->meta_order);
 }
 
 /**

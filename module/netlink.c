@@ -2,8 +2,10 @@
 /*
  * The "memarena" generic netlink family: MEMARENA_CMD_GET (one snapshot of
  * every statistic), MEMARENA_CMD_GET_CLASSES and MEMARENA_CMD_GET_CPUS
- * (dumps, one message per size class or CPU) and the "events" multicast
- * group.  ABI: include/uapi/linux/memarena.h; YNL description:
+ * (dumps, one message per size class or CPU), the admin commands
+ * MEMARENA_CMD_GC and MEMARENA_CMD_SET_LIMIT (GENL_ADMIN_PERM: CAP_NET_ADMIN
+ * in the initial user namespace), and MEMARENA_CMD_CYCLE events on the
+ * "events" multicast group.  ABI: include/uapi/linux/memarena.h; YNL description:
  * Documentation/netlink/specs/memarena.yaml; prose:
  * Documentation/netlink.rst.
  *
@@ -154,6 +156,77 @@ static int ma_nl_cpu_fill(struct sk_buff *msg, unsigned int cpu,
 	return 0;
 }
 
+static int ma_nl_cycle_fill(struct sk_buff *msg, const struct ma_cycle *c,
+			    u32 portid, u32 seq, int flags, u8 cmd)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &ma_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, MEMARENA_A_CYCLE_NUM, c->num) ||
+	    nla_put_u32(msg, MEMARENA_A_CYCLE_FORCED, c->forced) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CYCLE_RELEASED, c->released,
+			      MEMARENA_A_CYCLE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CYCLE_DURATION_NS, c->duration_ns,
+			      MEMARENA_A_CYCLE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CYCLE_PAUSE_NS, c->pause_ns,
+			      MEMARENA_A_CYCLE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CYCLE_END, c->end,
+			      MEMARENA_A_CYCLE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CYCLE_HEAP_RELEASED,
+			      c->heap_released, MEMARENA_A_CYCLE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CYCLE_HEAP_IDLE, c->heap_idle,
+			      MEMARENA_A_CYCLE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_CYCLE_GOAL, c->goal,
+			      MEMARENA_A_CYCLE_PAD)) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+/* --- events ---------------------------------------------------------------- */
+
+/*
+ * Cycles may end while the family is going away: ma_nl_events_lock and
+ * ma_nl_live make sure none is multicast after ma_netlink_exit() started.
+ */
+static DEFINE_MUTEX(ma_nl_events_lock);
+static bool ma_nl_live;
+
+enum ma_nl_mcgrp {
+	MA_NL_MCGRP_EVENTS,
+};
+
+/**
+ * ma_nl_notify_cycle() - announce a reclaim cycle on the "events" group
+ * @c: the cycle, as recorded
+ *
+ * Context: Process context, may sleep.
+ */
+void ma_nl_notify_cycle(const struct ma_cycle *c)
+{
+	struct sk_buff *msg;
+
+	mutex_lock(&ma_nl_events_lock);
+	if (!ma_nl_live ||
+	    !genl_has_listeners(&ma_genl_family, &init_net, MA_NL_MCGRP_EVENTS))
+		goto out_unlock;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto out_unlock;
+	if (ma_nl_cycle_fill(msg, c, 0, 0, 0, MEMARENA_CMD_CYCLE)) {
+		nlmsg_free(msg);
+		goto out_unlock;
+	}
+	genlmsg_multicast(&ma_genl_family, msg, 0, MA_NL_MCGRP_EVENTS,
+			  GFP_KERNEL);
+out_unlock:
+	mutex_unlock(&ma_nl_events_lock);
+}
+
 /* --- handlers ------------------------------------------------------------ */
 
 static int ma_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -185,6 +258,40 @@ out_free_msg:
 out_free_stats:
 	kfree(ms);
 	return err;
+}
+
+/* GC: a forced cycle; the reply (command GC) carries its CYCLE attributes. */
+static int ma_nl_gc_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct ma_cycle c;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = ma_scav_force(&c);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "interrupted waiting for a running cycle");
+		goto out_free_msg;
+	}
+	err = ma_nl_cycle_fill(msg, &c, info->snd_portid, info->snd_seq, 0,
+			       MEMARENA_CMD_GC);
+	if (err)
+		goto out_free_msg;
+	return genlmsg_reply(msg, info);
+
+out_free_msg:
+	nlmsg_free(msg);
+	return err;
+}
+
+static int ma_nl_set_limit_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, MEMARENA_A_CTL_LIMIT))
+		return -EINVAL;
+	ma_scav_set_limit(nla_get_u64(info->attrs[MEMARENA_A_CTL_LIMIT]));
+	return 0;
 }
 
 /*
@@ -255,6 +362,14 @@ static const struct nla_policy ma_nl_noattr_policy[MEMARENA_A_STATS_PAD + 1] = {
 	},
 };
 
+static const struct nla_policy ma_nl_ctl_policy[MEMARENA_A_CTL_MAX + 1] = {
+	[MEMARENA_A_CTL_PAD] = {
+		.type = NLA_REJECT,
+		.reject_message = "padding is not a request attribute",
+	},
+	[MEMARENA_A_CTL_LIMIT] = { .type = NLA_U64 },
+};
+
 static const struct genl_ops ma_nl_ops[] = {
 	{
 		.cmd		= MEMARENA_CMD_GET,
@@ -276,10 +391,20 @@ static const struct genl_ops ma_nl_ops[] = {
 		.policy		= ma_nl_noattr_policy,
 		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
 	},
-};
-
-enum ma_nl_mcgrp {
-	MA_NL_MCGRP_EVENTS,
+	{
+		.cmd		= MEMARENA_CMD_GC,
+		.flags		= GENL_ADMIN_PERM,
+		.doit		= ma_nl_gc_doit,
+		.policy		= ma_nl_noattr_policy,
+		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
+	},
+	{
+		.cmd		= MEMARENA_CMD_SET_LIMIT,
+		.flags		= GENL_ADMIN_PERM,
+		.doit		= ma_nl_set_limit_doit,
+		.policy		= ma_nl_ctl_policy,
+		.maxattr	= MEMARENA_A_CTL_MAX,
+	},
 };
 
 static const struct genl_multicast_group ma_nl_mcgrps[] = {
@@ -306,7 +431,14 @@ static struct genl_family ma_genl_family __ro_after_init = {
  */
 int __init ma_netlink_init(void)
 {
-	return genl_register_family(&ma_genl_family);
+	int err = genl_register_family(&ma_genl_family);
+
+	if (!err) {
+		mutex_lock(&ma_nl_events_lock);
+		ma_nl_live = true;
+		mutex_unlock(&ma_nl_events_lock);
+	}
+	return err;
 }
 
 /**
@@ -316,5 +448,8 @@ int __init ma_netlink_init(void)
  */
 void ma_netlink_exit(void)
 {
+	mutex_lock(&ma_nl_events_lock);
+	ma_nl_live = false;
+	mutex_unlock(&ma_nl_events_lock);
 	genl_unregister_family(&ma_genl_family);
 }

@@ -151,6 +151,90 @@ int ma_stats_check(void)
 
 #define MA_STATS_OPTIMISTIC_TRIES	3
 
+/*
+ * Reclaim cycles.  The scavenger records each cycle at its end under
+ * @lock (a seqlock: cycles are rare, readers many); a reader copies the
+ * whole state in one read section, so Go's checks hold in every
+ * snapshot: LastGC == PauseEnd[(NumGC + 255) % 256], PauseTotalNs == the
+ * sum of PauseNs while NumGC < 256, NumForcedGC <= NumGC.
+ */
+static struct ma_gc_state {
+	seqlock_t lock;
+	u32 num_gc;
+	u32 num_forced_gc;
+	u64 pause_total_ns;
+	u64 last_gc;		/* ns since the epoch */
+	u64 next_gc;		/* goal computed by the last cycle */
+	u64 cpu_ns;		/* CPU time of all cycles */
+	u64 start_ns;		/* ktime_get_ns() at load */
+	u64 pause_ns[MEMARENA_PAUSE_RING];
+	u64 pause_end[MEMARENA_PAUSE_RING];
+} ma_gc;
+
+/**
+ * ma_gc_init() - no cycle yet; the CPU-time clock starts now
+ *
+ * Context: Module init.
+ */
+void ma_gc_init(void)
+{
+	memset(&ma_gc, 0, sizeof(ma_gc));
+	seqlock_init(&ma_gc.lock);
+	ma_gc.start_ns = ktime_get_ns();
+}
+
+/**
+ * ma_gc_record() - account a completed reclaim cycle
+ * @c: the cycle; its @num is set to the new NumGC
+ *
+ * Context: Process context (the scavenger), cycles serialised.
+ * Return: the new NumGC.
+ */
+u32 ma_gc_record(struct ma_cycle *c)
+{
+	unsigned int i;
+
+	write_seqlock(&ma_gc.lock);
+	ma_gc.num_gc++;
+	if (c->forced)
+		ma_gc.num_forced_gc++;
+	/* Go: the most recent cycle is at (NumGC + 255) % 256. */
+	i = (ma_gc.num_gc + MEMARENA_PAUSE_RING - 1) % MEMARENA_PAUSE_RING;
+	ma_gc.pause_ns[i] = c->pause_ns;
+	ma_gc.pause_end[i] = c->end;
+	ma_gc.last_gc = c->end;
+	ma_gc.pause_total_ns += c->pause_ns;
+	ma_gc.cpu_ns += c->duration_ns;
+	ma_gc.next_gc = c->goal;
+	c->num = ma_gc.num_gc;
+	write_sequnlock(&ma_gc.lock);
+	return c->num;
+}
+
+static void ma_gc_read(struct memarena_memstats *ms)
+{
+	u64 cpu_ns, start_ns, elapsed;
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&ma_gc.lock);
+		ms->num_gc = ma_gc.num_gc;
+		ms->num_forced_gc = ma_gc.num_forced_gc;
+		ms->pause_total_ns = ma_gc.pause_total_ns;
+		ms->last_gc = ma_gc.last_gc;
+		ms->next_gc = ma_gc.next_gc;
+		memcpy(ms->pause_ns, ma_gc.pause_ns, sizeof(ms->pause_ns));
+		memcpy(ms->pause_end, ma_gc.pause_end, sizeof(ms->pause_end));
+		cpu_ns = ma_gc.cpu_ns;
+		start_ns = ma_gc.start_ns;
+	} while (read_seqretry(&ma_gc.lock, seq));
+
+	/* GCCPUFraction: cycle CPU time over all CPUs' time since load. */
+	elapsed = (ktime_get_ns() - start_ns) * num_online_cpus();
+	ms->gc_cpu_fraction = elapsed ?
+		mul_u64_u64_div_u64(cpu_ns, NSEC_PER_SEC, elapsed) : 0;
+}
+
 struct ma_large_sums {
 	u64 mallocs, frees, bytes_alloc, bytes_freed;
 };
@@ -292,17 +376,9 @@ void memarena_read_memstats(struct memarena_memstats *ms)
 		  ms->mcache_sys + ms->buck_hash_sys + ms->gc_sys +
 		  ms->other_sys;
 
-	/* Reclaim cycles come with the scavenger; until then none ran. */
-	ms->next_gc = 0;
-	ms->last_gc = 0;
-	ms->pause_total_ns = 0;
-	ms->num_gc = 0;
-	ms->num_forced_gc = 0;
-	ms->gc_cpu_fraction = 0;
+	ma_gc_read(ms);
 	ms->enable_gc = 1;
 	ms->debug_gc = 0;
-	memset(ms->pause_ns, 0, sizeof(ms->pause_ns));
-	memset(ms->pause_end, 0, sizeof(ms->pause_end));
 }
 EXPORT_SYMBOL_GPL(memarena_read_memstats);
 

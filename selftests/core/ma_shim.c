@@ -750,3 +750,20 @@ unsigned long get_random_long(void)
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
 	return z ^ (z >> 31);
 }
+
+/*
+ * The scavenger (module/mgcscavenge.c) is kernel-only: workqueues,
+ * shrinkers and netlink events.  The core sees it through these hooks.
+ */
+int ma_scav_init(void)
+{
+	return 0;
+}
+
+void ma_scav_exit(void)
+{
+}
+
+void ma_scav_heap_grew(void)
+{
+}

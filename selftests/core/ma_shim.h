@@ -81,6 +81,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/types.h>
 #include <linux/types.h>	/* the uapi header: __u8 ... __u64 */
 
@@ -502,6 +503,31 @@ static inline void seqcount_spinlock_init(seqcount_spinlock_t *s,
 	raw_read_seqcount(s) != (start);				\
 })
 
+/* A seqlock: a sequence counter with its own writer lock. */
+typedef struct {
+	spinlock_t lock;
+	seqcount_spinlock_t seq;
+} seqlock_t;
+
+#define seqlock_init(sl) do {						\
+	spin_lock_init(&(sl)->lock);					\
+	seqcount_spinlock_init(&(sl)->seq, &(sl)->lock);		\
+} while (0)
+#define write_seqlock(sl) do {						\
+	spin_lock(&(sl)->lock);						\
+	write_seqcount_begin(&(sl)->seq);				\
+} while (0)
+#define write_sequnlock(sl) do {					\
+	write_seqcount_end(&(sl)->seq);					\
+	spin_unlock(&(sl)->lock);					\
+} while (0)
+#define read_seqbegin(sl)	read_seqcount_begin(&(sl)->seq)
+#define read_seqretry(sl, s)	read_seqcount_retry(&(sl)->seq, s)
+
+/* RCU: the userspace build never frees heap arenas before exit. */
+#define rcu_read_lock()		do { } while (0)
+#define rcu_read_unlock()	do { } while (0)
+
 struct mutex {
 	struct ma_shim_lock l;
 };
@@ -538,6 +564,36 @@ unsigned int ma_shim_next_online(unsigned int cpu);
 	     (cpu) = ma_shim_next_online((cpu) + 1))
 void cpus_read_lock(void);
 void cpus_read_unlock(void);
+
+/* CPU masks, as many bits as possible CPUs. */
+typedef struct {
+	unsigned long bits[BITS_TO_LONGS(MA_SHIM_MAX_CPUS)];
+} cpumask_var_t[1];
+static inline bool zalloc_cpumask_var(cpumask_var_t *m, unsigned int gfp)
+{
+	memset(*m, 0, sizeof(*m));
+	return true;
+}
+#define free_cpumask_var(m)	do { } while (0)
+#define cpumask_set_cpu(cpu, m)	__set_bit(cpu, (m)->bits)
+#define for_each_cpu(cpu, m)					\
+	for ((cpu) = 0; (cpu) < nr_cpu_ids; (cpu)++)		\
+		if (test_bit(cpu, (m)->bits))
+
+/* Time. */
+#define NSEC_PER_SEC	1000000000ULL
+static inline u64 ktime_get_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static inline u64 mul_u64_u64_div_u64(u64 a, u64 b, u64 c)
+{
+	return (u64)((unsigned __int128)a * b / c);
+}
 /* Simulated hotplug: run the teardown (dead) callbacks, or startup. */
 int ma_shim_cpu_offline(unsigned int cpu);
 int ma_shim_cpu_online(unsigned int cpu);

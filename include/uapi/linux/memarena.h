@@ -166,8 +166,8 @@ enum {
  * @MEMARENA_CMD_GET_CPUS: dump: one message of MEMARENA_A_CPU_*
  *	attributes per possible CPU
  * @MEMARENA_CMD_GC: do, admin (CAP_NET_ADMIN): run a full reclaim cycle
- *	now (counted in NumForcedGC); the reply is its MEMARENA_CMD_CYCLE
- *	message
+ *	now (counted in NumForcedGC); the reply, of command GC, carries the
+ *	MEMARENA_A_CYCLE_* attributes of the cycle
  * @MEMARENA_CMD_SET_LIMIT: do, admin: set the soft memory limit to
  *	MEMARENA_A_CTL_LIMIT (required)
  * @MEMARENA_CMD_CYCLE: notification on the "events" group, one per

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scavenger: giving idle memory back to the page allocator, as Go's
+ * background scavenger gives it back to the OS (mgcscavenge.go).  memarena
+ * has no garbage collector, so its "GC cycles" (NumGC, PauseNs, ...) are
+ * the scavenger's reclaim cycles.  See malloc.c for the allocator and
+ * Documentation/memstats.rst for the counters.
+ *
+ * A cycle
+ *	1. drains per-CPU caches: those that were idle since the previous
+ *	   cycle (background), or all of them (forced, shrinker); drained
+ *	   objects go back to their spans, and spans left empty to the heap;
+ *	2. gives entirely free heap arenas back to the buddy allocator, one
+ *	   per ma_heap.lock hold, while the heap retained from the page
+ *	   allocator (HeapSys - HeapReleased) exceeds the goal, or the whole
+ *	   footprint (Sys - HeapReleased) exceeds the memory limit, or
+ *	   unconditionally when forced or shrinking;
+ *	3. is recorded (ma_gc_record()) and announced on the "events"
+ *	   multicast group.
+ *
+ * The goal is HeapInuse plus scavenge_percent (default 10%, Go's
+ * retainExtraPercent) of it; with a memory limit (GOMEMLIMIT's
+ * counterpart, a soft limit on Sys - HeapReleased) the goal is at most the
+ * limit.  NextGC reports the goal of the last cycle.  Growing the heap
+ * past the limit kicks the scavenger at once.
+ *
+ * Cost: the background work wakes every scavenge_interval_ms and runs a
+ * cycle only when there is something to give back; a cycle holds each
+ * CPU's cache lock for one drain and ma_heap.lock for one arena at a time.
+ * PauseNs is the sum of those holds, the time allocators could have
+ * waited for the cycle.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
+
+#include "memarena.h"
+
+static unsigned int scavenge_percent = 10;
+module_param(scavenge_percent, uint, 0644);
+MODULE_PARM_DESC(scavenge_percent,
+		 "Idle heap kept beyond HeapInuse, in percent of it (default 10, as Go)");
+
+static unsigned int scavenge_interval_ms = 1000;
+module_param(scavenge_interval_ms, uint, 0644);
+MODULE_PARM_DESC(scavenge_interval_ms,
+		 "Background scavenger period in milliseconds (default 1000)");
+
+static unsigned long memory_limit;
+module_param(memory_limit, ulong, 0644);
+MODULE_PARM_DESC(memory_limit,
+		 "Soft limit on Sys - HeapReleased in bytes, like GOMEMLIMIT (0: none)");
+
+/* Reclaim-safe: the shrinker waits for drains queued here. */
+static struct workqueue_struct *ma_scav_wq;
+static struct delayed_work ma_scav_work;
+static DEFINE_MUTEX(ma_cycle_mutex);	/* one cycle at a time */
+static u64 *ma_cpu_activity;		/* per CPU id, for idle drains */
+static bool ma_scav_running;
+
+enum ma_cycle_kind {
+	MA_CYCLE_BACKGROUND,
+	MA_CYCLE_FORCED,
+	MA_CYCLE_SHRINK,
+};
+
+/* Heap the scavenger aims at: HeapInuse + scavenge_percent, or the limit. */
+static u64 ma_scav_goal(u64 inuse)
+{
+	u64 goal = inuse + div_u64(inuse * READ_ONCE(scavenge_percent), 100);
+	u64 limit = READ_ONCE(memory_limit);
+
+	return limit ? min(goal, limit) : goal;
+}
+
+/* Bytes held from the page allocator that are not heap objects' spans. */
+static u64 ma_scav_footprint(u64 *heap_retained, u64 *inuse)
+{
+	u64 sys = READ_ONCE(ma_heap.sys), released = READ_ONCE(ma_heap.released);
+
+	*inuse = READ_ONCE(ma_heap.inuse);
+	*heap_retained = sys - released;
+	return *heap_retained + READ_ONCE(ma_heap.spanalloc.sys) +
+	       READ_ONCE(ma_heap.gc_sys) +
+	       (u64)ma_mcache_size * num_possible_cpus() +
+	       ma_other_sys_bytes(ma_arena_count());
+}
+
+/* Whether to give back one more arena. */
+static bool ma_scav_should_release(enum ma_cycle_kind kind)
+{
+	u64 retained, inuse, footprint, limit = READ_ONCE(memory_limit);
+
+	if (kind != MA_CYCLE_BACKGROUND)
+		return true;
+	footprint = ma_scav_footprint(&retained, &inuse);
+	if (limit && footprint > limit)
+		return true;
+	return retained > ma_scav_goal(inuse);
+}
+
+/*
+ * Run a cycle.  A background cycle that found nothing to do (no idle
+ * cache, no arena to give back) is not recorded: NumGC counts cycles that
+ * reclaimed.  Returns whether the cycle was recorded.
+ */
+static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
+{
+	struct ma_heap_arena *ha, *tmp;
+	u64 t0, rcu_ns = 0, inuse, retained;
+	unsigned int drained;
+	LIST_HEAD(freed);
+
+	lockdep_assert_held(&ma_cycle_mutex);
+	memset(c, 0, sizeof(*c));
+	c->forced = kind == MA_CYCLE_FORCED;
+	t0 = ktime_get_ns();
+
+	drained = ma_mcache_drain_cpus(ma_scav_wq, kind == MA_CYCLE_BACKGROUND ?
+				       ma_cpu_activity : NULL, &c->pause_ns);
+
+	while (ma_scav_should_release(kind)) {
+		ha = ma_heap_release_one(&c->pause_ns);
+		if (!ha)
+			break;
+		c->released += PAGE_SIZE << ha->order;
+		list_add(&ha->node, &freed);
+		cond_resched();
+	}
+	if (!list_empty(&freed)) {
+		u64 r0 = ktime_get_ns();
+
+		/* Lockless lookups (bad frees) may still read them. */
+		synchronize_rcu();
+		rcu_ns = ktime_get_ns() - r0;
+		list_for_each_entry_safe(ha, tmp, &freed, node)
+			ma_heap_arena_free(ha);
+	}
+
+	if (kind == MA_CYCLE_BACKGROUND && !drained && !c->released)
+		return false;
+	ma_scav_footprint(&retained, &inuse);
+	c->heap_released = READ_ONCE(ma_heap.released);
+	c->heap_idle = READ_ONCE(ma_heap.sys) - inuse;
+	c->goal = ma_scav_goal(inuse);
+	c->end = ktime_get_real_ns();
+	c->duration_ns = ktime_get_ns() - t0 - rcu_ns;
+	ma_gc_record(c);
+	ma_nl_notify_cycle(c);
+	return true;
+}
+
+static void ma_scav_workfn(struct work_struct *work)
+{
+	struct ma_cycle c;
+
+	if (mutex_trylock(&ma_cycle_mutex)) {
+		ma_cycle_run(MA_CYCLE_BACKGROUND, &c);
+		mutex_unlock(&ma_cycle_mutex);
+	}
+	if (READ_ONCE(ma_scav_running))
+		queue_delayed_work(ma_scav_wq, &ma_scav_work,
+				   msecs_to_jiffies(max(10U, READ_ONCE(scavenge_interval_ms))));
+}
+
+/**
+ * ma_scav_force() - run a full reclaim cycle now (MEMARENA_CMD_GC)
+ * @c: filled with the cycle, as recorded
+ *
+ * Every per-CPU cache is drained and every entirely free heap arena given
+ * back, whatever the goal.  Counted in NumForcedGC.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -EINTR if interrupted while waiting for a running cycle.
+ */
+int ma_scav_force(struct ma_cycle *c)
+{
+	if (mutex_lock_interruptible(&ma_cycle_mutex))
+		return -EINTR;
+	ma_cycle_run(MA_CYCLE_FORCED, c);
+	mutex_unlock(&ma_cycle_mutex);
+	return 0;
+}
+
+/**
+ * ma_scav_set_limit() - set the soft memory limit and act on it
+ * @bytes: limit on Sys - HeapReleased, 0 for none
+ *
+ * Context: Any context.
+ */
+void ma_scav_set_limit(u64 bytes)
+{
+	WRITE_ONCE(memory_limit, bytes);
+	if (READ_ONCE(ma_scav_running))
+		mod_delayed_work(ma_scav_wq, &ma_scav_work, 0);
+}
+
+/**
+ * ma_scav_heap_grew() - the heap took a new arena: check the limit
+ *
+ * Context: Any context.
+ */
+void ma_scav_heap_grew(void)
+{
+	u64 retained, inuse, limit = READ_ONCE(memory_limit);
+
+	if (limit && READ_ONCE(ma_scav_running) &&
+	    ma_scav_footprint(&retained, &inuse) > limit)
+		mod_delayed_work(ma_scav_wq, &ma_scav_work, 0);
+}
+
+/* --- shrinker: memory pressure gives back everything idle ---------------- */
+
+static unsigned long ma_shrink_count(struct shrinker *sh,
+				     struct shrink_control *sc)
+{
+	u64 idle = READ_ONCE(ma_heap.sys) - READ_ONCE(ma_heap.released) -
+		   READ_ONCE(ma_heap.inuse);
+	struct ma_cpu_stats st;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		ma_stats_cpu(cpu, &st);
+		idle += st.cached_bytes;
+	}
+	return idle >> PAGE_SHIFT ?: SHRINK_EMPTY;
+}
+
+static unsigned long ma_shrink_scan(struct shrinker *sh,
+				    struct shrink_control *sc)
+{
+	struct ma_cycle c;
+
+	/* Reclaim must not wait behind a cycle that is already running. */
+	if (!mutex_trylock(&ma_cycle_mutex))
+		return SHRINK_STOP;
+	ma_cycle_run(MA_CYCLE_SHRINK, &c);
+	mutex_unlock(&ma_cycle_mutex);
+	return c.released >> PAGE_SHIFT;
+}
+
+static struct shrinker *ma_shrinker;
+
+/**
+ * ma_scav_init() - start the background scavenger and the shrinker
+ *
+ * Context: Process context, module init.
+ * Return: 0, or a negative errno.
+ */
+int ma_scav_init(void)
+{
+	int err = -ENOMEM;
+
+	ma_cpu_activity = kcalloc(nr_cpu_ids, sizeof(*ma_cpu_activity),
+				  GFP_KERNEL);
+	if (!ma_cpu_activity)
+		return -ENOMEM;
+	ma_scav_wq = alloc_workqueue("memarena", WQ_MEM_RECLAIM, 0);
+	if (!ma_scav_wq)
+		goto out_free_activity;
+	ma_shrinker = ma_shrinker_create(ma_shrink_count, ma_shrink_scan,
+					 "memarena");
+	if (!ma_shrinker)
+		goto out_destroy_wq;
+	INIT_DELAYED_WORK(&ma_scav_work, ma_scav_workfn);
+	WRITE_ONCE(ma_scav_running, true);
+	queue_delayed_work(ma_scav_wq, &ma_scav_work,
+			   msecs_to_jiffies(scavenge_interval_ms));
+	return 0;
+
+out_destroy_wq:
+	destroy_workqueue(ma_scav_wq);
+out_free_activity:
+	kfree(ma_cpu_activity);
+	return err;
+}
+
+/**
+ * ma_scav_exit() - stop the scavenger and the shrinker
+ *
+ * Context: Process context, module exit.
+ */
+void ma_scav_exit(void)
+{
+	WRITE_ONCE(ma_scav_running, false);
+	ma_shrinker_destroy(ma_shrinker);
+	cancel_delayed_work_sync(&ma_scav_work);
+	destroy_workqueue(ma_scav_wq);
+	kfree(ma_cpu_activity);
+}
