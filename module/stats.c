@@ -167,6 +167,7 @@ static struct ma_gc_state {
 	u64 next_gc;		/* goal computed by the last cycle */
 	u64 cpu_ns;		/* CPU time of all cycles */
 	u64 start_ns;		/* ktime_get_ns() at load */
+	u64 cpu_fraction;	/* GCCPUFraction at the last cycle, ppb */
 	u64 pause_ns[MEMARENA_PAUSE_RING];
 	u64 pause_end[MEMARENA_PAUSE_RING];
 } ma_gc;
@@ -193,6 +194,7 @@ void ma_gc_init(void)
 u32 ma_gc_record(struct ma_cycle *c)
 {
 	unsigned int i;
+	u64 elapsed;
 
 	write_seqlock(&ma_gc.lock);
 	ma_gc.num_gc++;
@@ -206,6 +208,13 @@ u32 ma_gc_record(struct ma_cycle *c)
 	ma_gc.pause_total_ns += c->pause_ns;
 	ma_gc.cpu_ns += c->duration_ns;
 	ma_gc.next_gc = c->goal;
+	/*
+	 * As Go, at the end of each cycle: cycle CPU time over the time of
+	 * all online CPUs since load.
+	 */
+	elapsed = (ktime_get_ns() - ma_gc.start_ns) * num_online_cpus();
+	ma_gc.cpu_fraction = elapsed ?
+		mul_u64_u64_div_u64(ma_gc.cpu_ns, NSEC_PER_SEC, elapsed) : 0;
 	c->num = ma_gc.num_gc;
 	write_sequnlock(&ma_gc.lock);
 	return c->num;
@@ -213,7 +222,6 @@ u32 ma_gc_record(struct ma_cycle *c)
 
 static void ma_gc_read(struct memarena_memstats *ms)
 {
-	u64 cpu_ns, start_ns, elapsed;
 	unsigned int seq;
 
 	do {
@@ -225,14 +233,8 @@ static void ma_gc_read(struct memarena_memstats *ms)
 		ms->next_gc = ma_gc.next_gc;
 		memcpy(ms->pause_ns, ma_gc.pause_ns, sizeof(ms->pause_ns));
 		memcpy(ms->pause_end, ma_gc.pause_end, sizeof(ms->pause_end));
-		cpu_ns = ma_gc.cpu_ns;
-		start_ns = ma_gc.start_ns;
+		ms->gc_cpu_fraction = ma_gc.cpu_fraction;
 	} while (read_seqretry(&ma_gc.lock, seq));
-
-	/* GCCPUFraction: cycle CPU time over all CPUs' time since load. */
-	elapsed = (ktime_get_ns() - start_ns) * num_online_cpus();
-	ms->gc_cpu_fraction = elapsed ?
-		mul_u64_u64_div_u64(cpu_ns, NSEC_PER_SEC, elapsed) : 0;
 }
 
 struct ma_large_sums {
