@@ -6,6 +6,7 @@
 #   make check        everything, static checks, and the selftests in a VM
 #   make demo         boot the VM, load the module, show /proc/memstats
 #   make vm-shell     interactive root shell in the VM with memarena loaded
+#   make install      memstat, memload and their man pages (DESTDIR, PREFIX)
 #   make checkpatch   checkpatch --strict on module/ and include/
 #   make sparse       sparse (C=2) over the kernel code
 #   make sizeclasses  regenerate module/sizeclasses.[ch] (module/mksizeclasses.c)
@@ -97,6 +98,9 @@ check: all
 demo: all
 	@$(SRCDIR)/selftests/vm-run --timeout 300 -- selftests/demo
 
+install: user
+	$(MAKE) -C user SRCDIR=$(SRCDIR) BUILD=$(BUILD) install
+
 vm-shell: all
 	@$(SRCDIR)/selftests/vm-run --shell -- insmod module/memarena.ko
 
@@ -104,5 +108,5 @@ clean:
 	-$(KMAKE) clean 2>/dev/null
 	rm -rf $(BUILD)
 
-.PHONY: all deps ksrc ynl module user selftests checkpatch sparse check demo \
+.PHONY: all deps ksrc ynl module user selftests checkpatch sparse check demo install \
 	vm-shell clean

@@ -382,7 +382,7 @@ EXPORT_SYMBOL_GPL(memarena_size);
 void memarena_drain(void)
 {
 	might_sleep();
-	ma_mcache_drain_cpus(system_wq, NULL, NULL);
+	ma_mcache_drain_cpus(system_wq, NULL, NULL, false);
 }
 EXPORT_SYMBOL_GPL(memarena_drain);
 

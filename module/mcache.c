@@ -227,6 +227,8 @@ static DEFINE_MUTEX(ma_drain_mutex);
  *	objects are drained, and the array is updated
  * @pause_ns: if not NULL, incremented by the time the drains held the
  *	caches (allocations on those CPUs waited that long at most)
+ * @reclaim: called from memory reclaim: give up rather than wait for
+ *	CPU hotplug or another drain (either may be allocating memory)
  *
  * Each CPU drains its own cache from a work item queued on it (as
  * lru_add_drain_all() does); offline CPUs were drained when they went
@@ -236,27 +238,39 @@ static DEFINE_MUTEX(ma_drain_mutex);
  * Return: the number of CPUs drained.
  */
 unsigned int ma_mcache_drain_cpus(struct workqueue_struct *wq, u64 *activity,
-				  u64 *pause_ns)
+				  u64 *pause_ns, bool reclaim)
 {
 	unsigned int cpu, n = 0;
 	cpumask_var_t queued;
 	u64 ops, cached;
 
-	if (!zalloc_cpumask_var(&queued, GFP_KERNEL))
+	if (!zalloc_cpumask_var(&queued, reclaim ? GFP_NOWAIT : GFP_KERNEL))
 		return 0;
-	mutex_lock(&ma_drain_mutex);
+	if (reclaim) {
+		if (!mutex_trylock(&ma_drain_mutex))
+			goto out_free_mask;
+		if (!cpus_read_trylock()) {
+			mutex_unlock(&ma_drain_mutex);
+			goto out_free_mask;
+		}
+	} else {
+		mutex_lock(&ma_drain_mutex);
+		cpus_read_lock();
+	}
 	atomic64_set(&ma_drain_pause_ns, 0);
-	cpus_read_lock();
 	for_each_online_cpu(cpu) {
 		struct work_struct *w = per_cpu_ptr(ma_drain_works, cpu);
 
+		ops = ma_mcache_activity(cpu, &cached);
 		if (activity) {
-			ops = ma_mcache_activity(cpu, &cached);
-			if (ops != activity[cpu] || !cached) {
-				activity[cpu] = ops;
+			bool idle = ops == activity[cpu];
+
+			activity[cpu] = ops;
+			if (!idle)
 				continue;
-			}
 		}
+		if (!cached)
+			continue;
 		INIT_WORK(w, ma_mcache_drain_local);
 		queue_work_on(cpu, wq, w);
 		cpumask_set_cpu(cpu, queued);
@@ -268,6 +282,7 @@ unsigned int ma_mcache_drain_cpus(struct workqueue_struct *wq, u64 *activity,
 	if (pause_ns)
 		*pause_ns += atomic64_read(&ma_drain_pause_ns);
 	mutex_unlock(&ma_drain_mutex);
+out_free_mask:
 	free_cpumask_var(queued);
 	return n;
 }

@@ -359,7 +359,7 @@ void ma_mcache_exit(void);
 void *ma_mcache_alloc(unsigned int class, gfp_t gfp);
 void ma_mcache_free(struct ma_span *s, void *p);
 unsigned int ma_mcache_drain_cpus(struct workqueue_struct *wq, u64 *activity,
-				  u64 *pause_ns);
+				  u64 *pause_ns, bool reclaim);
 void ma_mcache_count(unsigned int cls, long objs, long bytes);
 void ma_mcache_count_bad_free(void);
 
@@ -456,8 +456,10 @@ struct ma_cycle {
 	u32 num;		/* NumGC after it */
 	bool forced;		/* by MEMARENA_CMD_GC */
 	u64 released;		/* bytes given back */
-	u64 duration_ns;	/* CPU time of the cycle */
-	u64 pause_ns;		/* time allocators could be held up */
+	u64 duration_ns;	/* elapsed, less the RCU grace period wait */
+	u64 pause_ns;		/* drain and release work: allocators could
+				 * be held up that long, summed over CPUs
+				 */
 	u64 end;		/* ns since the epoch */
 	u64 heap_released;	/* HeapReleased after it */
 	u64 heap_idle;		/* HeapIdle after it */

@@ -54,7 +54,24 @@ MODULE_PARM_DESC(scavenge_interval_ms,
 		 "Background scavenger period in milliseconds (default 1000)");
 
 static unsigned long memory_limit;
-module_param(memory_limit, ulong, 0644);
+
+/* Writing the parameter acts at once, like MEMARENA_CMD_SET_LIMIT. */
+static int ma_param_set_limit(const char *val, const struct kernel_param *kp)
+{
+	unsigned long limit;
+	int err = kstrtoul(val, 0, &limit);
+
+	if (err)
+		return err;
+	ma_scav_set_limit(limit);
+	return 0;
+}
+
+static const struct kernel_param_ops ma_limit_ops = {
+	.set	= ma_param_set_limit,
+	.get	= param_get_ulong,
+};
+module_param_cb(memory_limit, &ma_limit_ops, &memory_limit, 0644);
 MODULE_PARM_DESC(memory_limit,
 		 "Soft limit on Sys - HeapReleased in bytes, like GOMEMLIMIT (0: none)");
 
@@ -93,6 +110,13 @@ static u64 ma_scav_footprint(u64 *heap_retained, u64 *inuse)
 	       ma_other_sys_bytes(ma_arena_count());
 }
 
+static bool ma_scav_over_limit(void)
+{
+	u64 retained, inuse, limit = READ_ONCE(memory_limit);
+
+	return limit && ma_scav_footprint(&retained, &inuse) > limit;
+}
+
 /* Whether to give back one more arena. */
 static bool ma_scav_should_release(enum ma_cycle_kind kind)
 {
@@ -107,9 +131,10 @@ static bool ma_scav_should_release(enum ma_cycle_kind kind)
 }
 
 /*
- * Run a cycle.  A background cycle that found nothing to do (no idle
- * cache, no arena to give back) is not recorded: NumGC counts cycles that
- * reclaimed.  Returns whether the cycle was recorded.
+ * Run a cycle.  A background or shrinker cycle that found nothing to do
+ * (no cache to drain, no arena to give back) is not recorded: NumGC counts
+ * forced cycles and cycles that reclaimed.  Returns whether the cycle was
+ * recorded.
  */
 static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 {
@@ -117,14 +142,19 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 	u64 t0, rcu_ns = 0, inuse, retained;
 	unsigned int drained;
 	LIST_HEAD(freed);
+	bool over;
 
 	lockdep_assert_held(&ma_cycle_mutex);
 	memset(c, 0, sizeof(*c));
 	c->forced = kind == MA_CYCLE_FORCED;
 	t0 = ktime_get_ns();
 
-	drained = ma_mcache_drain_cpus(ma_scav_wq, kind == MA_CYCLE_BACKGROUND ?
-				       ma_cpu_activity : NULL, &c->pause_ns);
+	/* Over the limit, busy CPUs' caches go too: they pin whole arenas. */
+	over = ma_scav_over_limit();
+	drained = ma_mcache_drain_cpus(ma_scav_wq,
+				       kind == MA_CYCLE_BACKGROUND && !over ?
+				       ma_cpu_activity : NULL, &c->pause_ns,
+				       kind == MA_CYCLE_SHRINK);
 
 	while (ma_scav_should_release(kind)) {
 		ha = ma_heap_release_one(&c->pause_ns);
@@ -144,7 +174,7 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 			ma_heap_arena_free(ha);
 	}
 
-	if (kind == MA_CYCLE_BACKGROUND && !drained && !c->released)
+	if (kind != MA_CYCLE_FORCED && !drained && !c->released)
 		return false;
 	ma_scav_footprint(&retained, &inuse);
 	c->heap_released = READ_ONCE(ma_heap.released);
@@ -237,12 +267,16 @@ static unsigned long ma_shrink_scan(struct shrinker *sh,
 				    struct shrink_control *sc)
 {
 	struct ma_cycle c;
+	bool recorded;
 
 	/* Reclaim must not wait behind a cycle that is already running. */
 	if (!mutex_trylock(&ma_cycle_mutex))
 		return SHRINK_STOP;
-	ma_cycle_run(MA_CYCLE_SHRINK, &c);
+	recorded = ma_cycle_run(MA_CYCLE_SHRINK, &c);
 	mutex_unlock(&ma_cycle_mutex);
+	/* Everything idle went in one go: nothing more to scan this time. */
+	if (!recorded || !c.released)
+		return SHRINK_STOP;
 	return c.released >> PAGE_SHIFT;
 }
 

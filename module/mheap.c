@@ -503,13 +503,15 @@ struct ma_heap_arena *ma_heap_release_one(u64 *pause_ns)
 
 	t0 = ktime_get_ns();
 	ma_heap_lock(&flags);
-	for (order = MA_ARENA_MAX_ORDER; order >= MA_ARENA_MIN_ORDER && !ha; order--) {
+	for (order = MA_ARENA_MAX_ORDER;
+	     order >= MA_ARENA_MIN_ORDER && !ha && seen < MA_RELEASE_SCAN;
+	     order--) {
 		list_for_each_entry(s, &ma_heap.free[(1U << order) - 1], list) {
 			if (s->harena->order == order) {
 				ha = s->harena;
 				break;
 			}
-			if (++seen == MA_RELEASE_SCAN)
+			if (++seen >= MA_RELEASE_SCAN)
 				break;
 		}
 	}

@@ -288,8 +288,11 @@ out_free_msg:
 
 static int ma_nl_set_limit_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	if (GENL_REQ_ATTR_CHECK(info, MEMARENA_A_CTL_LIMIT))
+	if (GENL_REQ_ATTR_CHECK(info, MEMARENA_A_CTL_LIMIT)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the limit (MEMARENA_A_CTL_LIMIT, u64 bytes) is required");
 		return -EINVAL;
+	}
 	ma_scav_set_limit(nla_get_u64(info->attrs[MEMARENA_A_CTL_LIMIT]));
 	return 0;
 }
@@ -351,9 +354,10 @@ static int ma_nl_cpus_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 /* --- tables ---------------------------------------------------------------- */
 
 /*
- * No command takes attributes.  With strict validation (every command is
- * at or above resv_start_op) an attribute above maxattr is refused as
- * "Unknown attribute type", and the one below it with this message.
+ * Only SET_LIMIT takes an attribute.  With strict validation (every
+ * command is at or above resv_start_op) an attribute above maxattr is
+ * refused as "Unknown attribute type", and the one below it with this
+ * message.
  */
 static const struct nla_policy ma_nl_noattr_policy[MEMARENA_A_STATS_PAD + 1] = {
 	[MEMARENA_A_STATS_PAD] = {

@@ -206,7 +206,8 @@ u32 ma_gc_record(struct ma_cycle *c)
 	ma_gc.pause_end[i] = c->end;
 	ma_gc.last_gc = c->end;
 	ma_gc.pause_total_ns += c->pause_ns;
-	ma_gc.cpu_ns += c->duration_ns;
+	/* The cycle's work (drains, releases), not its waits: see PauseNs. */
+	ma_gc.cpu_ns += c->pause_ns;
 	ma_gc.next_gc = c->goal;
 	/*
 	 * As Go, at the end of each cycle: cycle CPU time over the time of

@@ -535,6 +535,8 @@ struct mutex {
 #define mutex_lock(x) \
 	do { ma_shim_might_sleep(__FILE__, __LINE__); ma_shim_lock(&(x)->l); } while (0)
 #define mutex_unlock(x)	ma_shim_unlock(&(x)->l)
+/* Only the kernel's reclaim path tries; here it always gets the lock. */
+#define mutex_trylock(x)	({ mutex_lock(x); 1; })
 
 #define might_sleep()	ma_shim_might_sleep(__FILE__, __LINE__)
 
@@ -564,6 +566,11 @@ unsigned int ma_shim_next_online(unsigned int cpu);
 	     (cpu) = ma_shim_next_online((cpu) + 1))
 void cpus_read_lock(void);
 void cpus_read_unlock(void);
+static inline bool cpus_read_trylock(void)
+{
+	cpus_read_lock();
+	return true;
+}
 
 /* CPU masks, as many bits as possible CPUs. */
 typedef struct {

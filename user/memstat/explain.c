@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memstat explain: where Sys goes.  Sys is split into non-overlapping
+ * parts the way Go's runtime/metrics splits /memory/classes/total:bytes,
+ *
+ *	heap objects	HeapAlloc			/memory/classes/heap/objects
+ *	heap unused	HeapInuse - HeapAlloc		/memory/classes/heap/unused
+ *	heap free	HeapIdle - HeapReleased		/memory/classes/heap/free
+ *	heap released	HeapReleased			/memory/classes/heap/released
+ *	span metadata	MSpanSys			/memory/classes/metadata/mspan/{inuse,free}
+ *	cache metadata	MCacheSys			/memory/classes/metadata/mcache/{inuse,free}
+ *	GC metadata	GCSys				/memory/classes/metadata/other
+ *	other		OtherSys + StackSys + BuckHashSys
+ *
+ * which add up to Sys exactly, by the identities of every snapshot
+ * (Documentation/memstats.rst, "Consistency"): HeapInuse + HeapIdle is
+ * HeapSys, and Sys is the sum of the *Sys fields.  Each part comes with its
+ * size, its share and one sentence.  Then the two questions people ask
+ * about these numbers are answered with this machine's: why HeapInuse is
+ * bigger than HeapAlloc, and why HeapInuse can be bigger than TotalAlloc
+ * early on.  Those answers use the size-class table too (span tails, the
+ * classes with spans in use), which over netlink is read right after the
+ * statistics, a second snapshot.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "memstat.h"
+
+struct part {
+	const char *name;
+	const char *fields;
+	const char *metric;
+	const char *desc;
+	uint64_t bytes;
+};
+
+#define S(x)	(st->v[MEMARENA_A_STATS_##x])
+
+/* The fields the parts need, all of which the kernel always sends. */
+static const int needed[] = {
+	MEMARENA_A_STATS_SYS, MEMARENA_A_STATS_HEAP_ALLOC,
+	MEMARENA_A_STATS_HEAP_INUSE, MEMARENA_A_STATS_HEAP_IDLE,
+	MEMARENA_A_STATS_HEAP_RELEASED, MEMARENA_A_STATS_MSPAN_SYS,
+	MEMARENA_A_STATS_MCACHE_SYS, MEMARENA_A_STATS_GC_SYS,
+	MEMARENA_A_STATS_OTHER_SYS, MEMARENA_A_STATS_STACK_SYS,
+	MEMARENA_A_STATS_BUCK_HASH_SYS, MEMARENA_A_STATS_TOTAL_ALLOC,
+};
+
+static size_t make_parts(const struct ms_stats *st, struct part *p)
+{
+	size_t n = 0;
+
+	p[n++] = (struct part){
+		"heap objects", "HeapAlloc", "/memory/classes/heap/objects:bytes",
+		"Objects allocated and not yet freed, each at its size class's size (large objects at whole 4 KiB pages).",
+		S(HEAP_ALLOC) };
+	p[n++] = (struct part){
+		"heap unused", "HeapInuse - HeapAlloc", "/memory/classes/heap/unused:bytes",
+		"Spans in use but not holding live objects: free slots, free objects parked in the per-CPU caches, span tails.",
+		S(HEAP_INUSE) - S(HEAP_ALLOC) };
+	p[n++] = (struct part){
+		"heap free", "HeapIdle - HeapReleased", "/memory/classes/heap/free:bytes",
+		"Free spans kept for reuse by any size class or large object, which could go back to the page allocator.",
+		S(HEAP_IDLE) - S(HEAP_RELEASED) };
+	p[n++] = (struct part){
+		"heap released", "HeapReleased", "/memory/classes/heap/released:bytes",
+		"Free spans the scavenger gave back to the page allocator; HeapSys still counts them.",
+		S(HEAP_RELEASED) };
+	p[n++] = (struct part){
+		"span metadata", "MSpanSys", "/memory/classes/metadata/mspan/{inuse,free}:bytes",
+		"Pages the span structures (one per span, in use or free) are carved from; MSpanInuse of it is in use.",
+		S(MSPAN_SYS) };
+	p[n++] = (struct part){
+		"cache metadata", "MCacheSys", "/memory/classes/metadata/mcache/{inuse,free}:bytes",
+		"The per-CPU caches, one per possible CPU, allocated when the module loads.",
+		S(MCACHE_SYS) };
+	p[n++] = (struct part){
+		"GC metadata", "GCSys", "/memory/classes/metadata/other:bytes",
+		"Metadata mapping addresses to spans: the arena index and each heap arena's page-to-span table.",
+		S(GC_SYS) };
+	p[n++] = (struct part){
+		"other", "OtherSys + StackSys + BuckHashSys",
+		"/memory/classes/{other,os-stacks,heap/stacks,profiling/buckets}:bytes",
+		"The module image (text, data, bss), arena structures and per-CPU drain work; no stacks or profiling buckets.",
+		S(OTHER_SYS) + S(STACK_SYS) + S(BUCK_HASH_SYS) };
+	return n;
+}
+
+static void print_share(uint64_t part, uint64_t whole)
+{
+	double share = whole ? (double)part / whole : 0;
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%.1f%%", 100 * share);
+	print_float(PRINT_JSON, "share", NULL, share);
+	print_fp("%7s", buf);
+}
+
+/* What the size-class table says about the heap's in-use spans. */
+struct span_facts {
+	uint64_t tails;		/* span bytes too small for one more object */
+	uint64_t span_bytes;	/* bytes of small-object spans in use */
+	uint64_t spans;		/* small-object spans in use */
+	unsigned int classes;	/* classes with a span in use */
+	uint64_t first_size;	/* the smallest class: object size */
+	uint64_t first_span;	/* ... and span bytes */
+};
+
+static void span_facts(const struct ms_table *t, struct span_facts *f)
+{
+	const struct ms_row *r;
+	size_t i;
+
+	*f = (struct span_facts){ 0 };
+	for (i = 0; i < t->n; i++) {
+		r = &t->rows[i];
+		if (r->v[MEMARENA_A_CLASS_CLASS] == 1) {
+			f->first_size = r->v[MEMARENA_A_CLASS_SIZE];
+			f->first_span = r->v[MEMARENA_A_CLASS_SPAN_BYTES];
+		}
+		if (!r->v[MEMARENA_A_CLASS_SPANS])
+			continue;
+		f->classes++;
+		f->spans += r->v[MEMARENA_A_CLASS_SPANS];
+		f->span_bytes += r->v[MEMARENA_A_CLASS_SPANS] *
+				 r->v[MEMARENA_A_CLASS_SPAN_BYTES];
+		f->tails += r->v[MEMARENA_A_CLASS_SPANS] *
+			    (r->v[MEMARENA_A_CLASS_SPAN_BYTES] -
+			     r->v[MEMARENA_A_CLASS_OBJECTS_PER_SPAN] *
+			     r->v[MEMARENA_A_CLASS_SIZE]);
+	}
+}
+
+static const char *hb(char *buf, uint64_t v)
+{
+	return human_bytes(buf, HUMAN_BUFSZ, v, output_units());
+}
+
+/* Why HeapInuse > HeapAlloc, with this machine's numbers. */
+static void why_inuse_alloc(const struct ms_stats *st, const struct span_facts *f)
+{
+	uint64_t unused = S(HEAP_INUSE) - S(HEAP_ALLOC);
+	uint64_t cached = st->has[MEMARENA_A_STATS_CACHED_BYTES] ? S(CACHED_BYTES) : 0;
+	uint64_t nobj = S(CACHED_OBJECTS), tails = f->tails, slots;
+	char a[HUMAN_BUFSZ], b[HUMAN_BUFSZ], c[HUMAN_BUFSZ];
+
+	/* Separate reads: clamp rather than print a negative remainder. */
+	if (cached > unused)
+		cached = unused;
+	if (tails > unused - cached)
+		tails = unused - cached;
+	slots = unused - cached - tails;
+
+	open_json_object("heap_inuse_over_heap_alloc");
+	print_size(PRINT_JSON, "heap_inuse", NULL, S(HEAP_INUSE));
+	print_size(PRINT_JSON, "heap_alloc", NULL, S(HEAP_ALLOC));
+	print_size(PRINT_JSON, "difference", NULL, unused);
+	print_size(PRINT_JSON, "cached_bytes", NULL, cached);
+	print_count(PRINT_JSON, "cached_objects", NULL, nobj);
+	print_size(PRINT_JSON, "span_tails", NULL, tails);
+	print_size(PRINT_JSON, "free_slots", NULL, slots);
+	close_json_object();
+
+	print_fp("\nWhy is HeapInuse (%s) bigger than HeapAlloc (%s)?\n",
+		 hb(a, S(HEAP_INUSE)), hb(b, S(HEAP_ALLOC)));
+	print_fp("  HeapInuse counts whole spans in use, HeapAlloc only the objects allocated in\n"
+		 "  them: a span stays in use while any of its slots is taken.  Here the %s\n"
+		 "  between them (heap unused, above) is:\n", hb(a, unused));
+	print_fp("  %9s  in %s free objects held in the per-CPU caches (CachedBytes): free\n"
+		 "             for HeapAlloc, but they keep their slots, so their spans stay in use;\n",
+		 hb(a, cached), human_count(c, sizeof(c), nobj, output_units()));
+	print_fp("  %9s  in span tails, the end of each span too small for one more object\n"
+		 "             (the size-class table: spans x (span bytes - objects x size));\n",
+		 hb(a, tails));
+	print_fp("  %9s  in free slots of partly used spans, ready for the next allocations.\n",
+		 hb(a, slots));
+	print_fp("  Large objects get whole 4 KiB pages, counted alike in both.  Freeing objects\n"
+		 "  lowers HeapAlloc at once, HeapInuse only when a span's last slot is free.\n");
+}
+
+/* Why HeapInuse can exceed TotalAlloc early on. */
+static void why_inuse_total(const struct ms_stats *st, const struct span_facts *f)
+{
+	uint64_t inuse = S(HEAP_INUSE), total = S(TOTAL_ALLOC);
+	char a[HUMAN_BUFSZ], b[HUMAN_BUFSZ], c[HUMAN_BUFSZ];
+
+	open_json_object("heap_inuse_over_total_alloc");
+	print_size(PRINT_JSON, "heap_inuse", NULL, inuse);
+	print_size(PRINT_JSON, "total_alloc", NULL, total);
+	print_bool(PRINT_JSON, "heap_inuse_is_bigger", NULL, inuse > total);
+	print_count(PRINT_JSON, "classes_with_spans", NULL, f->classes);
+	print_count(PRINT_JSON, "spans", NULL, f->spans);
+	print_size(PRINT_JSON, "span_bytes", NULL, f->span_bytes);
+	print_size(PRINT_JSON, "smallest_object", NULL, f->first_size);
+	print_size(PRINT_JSON, "smallest_span", NULL, f->first_span);
+	close_json_object();
+
+	print_fp("\nWhy can HeapInuse be bigger than TotalAlloc early on?\n");
+	print_fp("  TotalAlloc counts the bytes of objects ever allocated, HeapInuse the spans that\n"
+		 "  hold objects now, and the first object of a size class takes a whole span: one\n"
+		 "  %s object adds %s to TotalAlloc and a span of %s to HeapInuse.  Until the\n"
+		 "  objects allocated outweigh the spans they opened, HeapInuse is the bigger.\n",
+		 hb(a, f->first_size), hb(b, f->first_size), hb(c, f->first_span));
+	print_fp("  Here %u size classes have %s spans in use, %s of span memory, and\n",
+		 f->classes, human_count(c, sizeof(c), f->spans, output_units()),
+		 hb(a, f->span_bytes));
+	if (inuse == total)
+		print_fp("  HeapInuse and TotalAlloc are both %s.\n", hb(a, inuse));
+	else if (inuse > total)
+		print_fp("  HeapInuse (%s) is bigger than TotalAlloc (%s) by %s.\n",
+			 hb(a, inuse), hb(b, total), hb(c, inuse - total));
+	else
+		print_fp("  TotalAlloc (%s) has overtaken HeapInuse (%s): TotalAlloc only grows,\n"
+			 "  while HeapInuse follows the live objects and the spans they need.\n",
+			 hb(a, total), hb(b, inuse));
+}
+
+static int cmd_explain(struct ms_ctx *ctx, int argc, char **argv)
+{
+	struct ms_table classes = { 0 };
+	struct span_facts facts;
+	struct part parts[8];
+	uint64_t sum = 0;
+	struct ms_stats st_;
+	const struct ms_stats *st = &st_;
+	char fmt[16], a[HUMAN_BUFSZ];
+	size_t n, i;
+	int rc;
+
+	if (argc)
+		return ms_usage_err("'explain' takes no arguments");
+	rc = ms_read(ctx, &st_, &classes);
+	if (rc)
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(needed); i++) {
+		if (!st->has[needed[i]]) {
+			ms_err("%s is missing from the statistics", ms_fields[needed[i]].name);
+			rc = EXIT_ERROR;
+			goto out;
+		}
+	}
+	if (S(HEAP_INUSE) < S(HEAP_ALLOC) || S(HEAP_IDLE) < S(HEAP_RELEASED)) {
+		ms_err("inconsistent statistics: HeapInuse < HeapAlloc or HeapIdle < HeapReleased");
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	n = make_parts(st, parts);
+	span_facts(&classes, &facts);
+
+	snprintf(fmt, sizeof(fmt), "%%%ds", ms_value_width());
+	open_json_object(NULL);
+	print_size(PRINT_JSON, "Sys", NULL, S(SYS));
+	print_fp("Sys is %s: the memory memarena has obtained from the kernel.  It splits into\n"
+		 "these parts, which do not overlap, as Go's runtime/metrics /memory/classes do:\n\n",
+		 hb(a, S(SYS)));
+	open_json_array("parts");
+	for (i = 0; i < n; i++) {
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "name", "  %-15s", parts[i].name);
+		print_size(PRINT_ANY, "bytes", fmt, parts[i].bytes);
+		print_share(parts[i].bytes, S(SYS));
+		print_string(PRINT_ANY, "fields", "  %s\n", parts[i].fields);
+		print_string(PRINT_JSON, "metric", NULL, parts[i].metric);
+		print_string(PRINT_ANY, "description", "      %s\n", parts[i].desc);
+		close_json_object();
+		sum += parts[i].bytes;
+	}
+	close_json_array();
+	print_fp("  %-15s", "total");
+	print_size(PRINT_ANY, "sum", fmt, sum);
+	print_share(sum, S(SYS));
+	print_fp("  %s\n", sum == S(SYS) ? "= Sys" : "!= Sys");
+
+	why_inuse_alloc(st, &facts);
+	why_inuse_total(st, &facts);
+	close_json_object();
+
+	if (sum != S(SYS)) {
+		ms_err("the parts add up to %" PRIu64 " bytes, but Sys is %" PRIu64
+		       ": inconsistent statistics", sum, S(SYS));
+		rc = EXIT_ERROR;
+	}
+out:
+	ms_table_free(&classes);
+	return rc;
+}
+
+MEMSTAT_COMMAND(explain, "explain", "", FMTS_TEXT_JSON, 0, 0, cmd_explain,
+		"Sys in non-overlapping parts (as Go's /memory/classes), each with its size,\n"
+		"      share and meaning; why HeapInuse exceeds HeapAlloc, and why it can exceed\n"
+		"      TotalAlloc early on, with this machine's numbers");
