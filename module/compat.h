@@ -89,6 +89,43 @@ static inline void ma_shrinker_destroy(struct shrinker *sh)
 	kfree(sh);
 #endif
 }
+
+/*
+ * io_uring command passthrough (dev.c).  6.5 gave ->uring_cmd the whole
+ * SQE (cmd->sqe, read with io_uring_sqe_cmd()) instead of a pointer to
+ * its cmd area (cmd->cmd); 6.7 moved struct io_uring_cmd from
+ * <linux/io_uring.h> to <linux/io_uring/cmd.h> and added the uapi
+ * IORING_URING_CMD_MASK, which is what tells the two apart here (6.4 to
+ * 6.7 are not supported, see above).  Either way the pointer may be to
+ * the SQE ring, which userspace can still write: copy once.
+ *
+ * Completion: 6.1 only completes a ->uring_cmd that returns 0 or an error
+ * (a positive return from an io-wq worker is dropped and the request
+ * never completes), so commands complete with io_uring_cmd_done() before
+ * ->uring_cmd returns -EIOCBQUEUED, as ublk does.  Its issue_flags
+ * argument came in 6.4; Debian's 6.1.192 has it backported, so the call
+ * is the same on both kernels.
+ */
+#include <linux/io_uring.h>
+#ifdef IORING_URING_CMD_MASK
+#include <linux/io_uring/cmd.h>
+
+static inline const void *ma_uring_cmd_payload(const struct io_uring_cmd *cmd)
+{
+	return io_uring_sqe_cmd(cmd->sqe);
+}
+#else
+static inline const void *ma_uring_cmd_payload(const struct io_uring_cmd *cmd)
+{
+	return cmd->cmd;
+}
+#endif
+
+static inline void ma_uring_cmd_done(struct io_uring_cmd *cmd, long ret,
+				     unsigned int issue_flags)
+{
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+}
 #endif /* __KERNEL__ */
 
 #endif /* _MEMARENA_COMPAT_H */

@@ -17,9 +17,10 @@ static int __init memarena_init(void)
 
 	/*
 	 * ORDER: the allocator first (heap, then per-CPU caches), then the
-	 * interfaces that report on it: /proc/memstats, and the netlink
-	 * family last, because registering it is when netlink users can
-	 * start calling into us; everything they may reach must exist.
+	 * interfaces that use it: /proc/memstats, /dev/memarena (whose files
+	 * allocate as soon as it is registered), and the netlink family
+	 * last, because registering it is when netlink users can start
+	 * calling into us; everything they may reach must exist.
 	 */
 	err = ma_malloc_init();
 	if (err)
@@ -29,13 +30,19 @@ static int __init memarena_init(void)
 	if (err)
 		goto out_malloc_exit;
 
-	err = ma_netlink_init();
+	err = ma_dev_init();
 	if (err)
 		goto out_remove_proc;
+
+	err = ma_netlink_init();
+	if (err)
+		goto out_deregister_dev;
 
 	pr_info("loaded\n");
 	return 0;
 
+out_deregister_dev:
+	ma_dev_exit();
 out_remove_proc:
 	ma_proc_exit();
 out_malloc_exit:
@@ -45,8 +52,12 @@ out_malloc_exit:
 
 static void __exit memarena_exit(void)
 {
-	/* ORDER: reverse of memarena_init(): stop new users first. */
+	/*
+	 * ORDER: reverse of memarena_init(): stop new users first.  No
+	 * /dev/memarena file is open: each holds a reference on the module.
+	 */
 	ma_netlink_exit();
+	ma_dev_exit();
 	ma_proc_exit();
 	ma_malloc_exit();
 	pr_info("unloaded\n");

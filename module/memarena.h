@@ -488,6 +488,9 @@ void ma_nl_notify_cycle(const struct ma_cycle *c);
 int __init ma_proc_init(void);
 void ma_proc_exit(void);
 
+int __init ma_dev_init(void);
+void ma_dev_exit(void);
+
 int __init ma_netlink_init(void);
 void ma_netlink_exit(void);
 #endif

@@ -426,9 +426,14 @@ def c_values(header, names):
     return values
 
 
+# The /dev/memarena device ABI shares the uAPI header but is not netlink.
+DEVICE_ABI = re.compile(r'MEMARENA_(DEV|IOC)_\w+')
+
+
 def header_table(header):
     with open(header) as f:
         names = c_names(f.read())
+    names = {n: t for n, t in names.items() if not DEVICE_ABI.fullmatch(n)}
     values = c_values(header, names)
     return {n: (tag, values[n]) for n, tag in names.items()}
 

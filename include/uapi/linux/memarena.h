@@ -192,4 +192,136 @@ enum memarena_cmd {
 	MEMARENA_CMD_MAX = __MEMARENA_CMD_MAX - 1
 };
 
+/* === /dev/memarena: the device ABI ======================================
+ *
+ * Everything from here to the end of the header is the ABI of the misc
+ * device /dev/memarena (Documentation/userspace-api.rst), not of the
+ * netlink family: names start with MEMARENA_DEV_, MEMARENA_IOC_ or
+ * struct memarena_dev_.
+ *
+ * Every open file is an arena that owns the objects allocated through it;
+ * closing the file frees them.  Objects are named by opaque handles (an
+ * index and a generation, never an address; 0 is never a handle).  Each
+ * command carries one struct memarena_dev_cmd: as the ioctl argument, or
+ * in the cmd area of an IORING_OP_URING_CMD SQE (IORING_SETUP_SQE128
+ * required) with sqe->cmd_op set to the same MEMARENA_IOC_* number.  The
+ * command points to an array of @count operations, copied in once; the
+ * kernel writes results back into that array.
+ *
+ * Result (ioctl return value, or cqe->res): operations run in order and
+ * stop at the first that fails.  If none succeeded, the error (-1 and
+ * errno for ioctl, -errno in cqe->res); otherwise the number that
+ * succeeded, which is less than @count if one failed: the failed one and
+ * those after it were not touched (issue them again to get the error).
+ * Errors: EINVAL (bad command field, flag, size or CPU), E2BIG (@count
+ * above MEMARENA_DEV_MAX_BATCH), EFAULT, ENOENT (not a live handle of
+ * this file), EDQUOT (the file's limit on live objects or bytes),
+ * ENOMEM, ENODEV (the CPU is offline), EBADMSG (pattern mismatch),
+ * ENOTTY (unknown command).
+ */
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define MEMARENA_DEV_PATH		"/dev/memarena"
+
+/* Operations per command, at most. */
+#define MEMARENA_DEV_MAX_BATCH		4096
+
+/* memarena_dev_cmd.flags */
+#define MEMARENA_DEV_F_CPU		(1ULL << 0)	/* run on CPU @cpu */
+#define MEMARENA_DEV_F_ZERO		(1ULL << 1)	/* ALLOC: zeroed objects */
+
+/* memarena_dev_pattern_op.flags (one or both) */
+#define MEMARENA_DEV_PATTERN_WRITE	(1ULL << 0)
+#define MEMARENA_DEV_PATTERN_CHECK	(1ULL << 1)
+
+/* memarena_dev_pattern_op.bad_offset of a CHECK that found no mismatch */
+#define MEMARENA_DEV_PATTERN_GOOD	(~0ULL)
+
+/**
+ * struct memarena_dev_cmd - one command (80-byte SQE cmd area: 64 used)
+ * @ops: user pointer to the operations: an array of @count
+ *	struct memarena_dev_alloc_op (ALLOC), of @count __u64 handles
+ *	(FREE), of @count struct memarena_dev_pattern_op (PATTERN), or one
+ *	struct memarena_dev_stats of @count bytes (STATS); 0 for FREE_ALL
+ * @count: operations, 1 to MEMARENA_DEV_MAX_BATCH (STATS: buffer bytes;
+ *	FREE_ALL: 0)
+ * @flags: MEMARENA_DEV_F_*: F_CPU for ALLOC, FREE and FREE_ALL, F_ZERO
+ *	for ALLOC; others must be 0
+ * @cpu: with MEMARENA_DEV_F_CPU, the CPU whose cache serves the
+ *	operations; otherwise 0
+ * @reserved: must be 0
+ */
+struct memarena_dev_cmd {
+	__u64 ops;
+	__u64 count;
+	__u64 flags;
+	__u64 cpu;
+	__u64 reserved[4];
+};
+
+/**
+ * struct memarena_dev_alloc_op - one allocation
+ * @size: in: bytes, 1 to memarena_dev_stats.max_size (4 MiB)
+ * @handle: out: the new object's handle
+ */
+struct memarena_dev_alloc_op {
+	__u64 size;
+	__u64 handle;
+};
+
+/**
+ * struct memarena_dev_pattern_op - write or check a pattern in an object
+ * @handle: in: the object
+ * @pattern: in: its bytes, repeated over the object's requested size
+ * @flags: in: MEMARENA_DEV_PATTERN_WRITE, _CHECK or both (write, then
+ *	read back)
+ * @bad_offset: out (CHECK): MEMARENA_DEV_PATTERN_GOOD, or the offset of
+ *	the first byte that differs (and the command fails with EBADMSG)
+ */
+struct memarena_dev_pattern_op {
+	__u64 handle;
+	__u64 pattern;
+	__u64 flags;
+	__u64 bad_offset;
+};
+
+/**
+ * struct memarena_dev_stats - the counters of one open file (STATS)
+ * @live_objects: objects allocated through the file and not freed
+ * @live_bytes: their usable size (size class, or whole pages)
+ * @live_requested: their requested size
+ * @mallocs: objects ever allocated through the file
+ * @frees: objects freed (FREE, FREE_ALL)
+ * @arena_objects: of @live_objects, those in the file's arena (ALLOC
+ *	without MEMARENA_DEV_F_CPU)
+ * @arena_bytes: their usable size
+ * @max_objects: the file's limit on @live_objects
+ * @max_bytes: the file's limit on @live_bytes
+ * @max_size: the largest object
+ * @max_batch: MEMARENA_DEV_MAX_BATCH
+ */
+struct memarena_dev_stats {
+	__u64 live_objects;
+	__u64 live_bytes;
+	__u64 live_requested;
+	__u64 mallocs;
+	__u64 frees;
+	__u64 arena_objects;
+	__u64 arena_bytes;
+	__u64 max_objects;
+	__u64 max_bytes;
+	__u64 max_size;
+	__u64 max_batch;
+};
+
+#define MEMARENA_IOC_MAGIC		0xBA
+#define MEMARENA_IOC_ALLOC	_IOWR(MEMARENA_IOC_MAGIC, 0x01, struct memarena_dev_cmd)
+#define MEMARENA_IOC_FREE	_IOWR(MEMARENA_IOC_MAGIC, 0x02, struct memarena_dev_cmd)
+#define MEMARENA_IOC_FREE_ALL	_IOWR(MEMARENA_IOC_MAGIC, 0x03, struct memarena_dev_cmd)
+#define MEMARENA_IOC_PATTERN	_IOWR(MEMARENA_IOC_MAGIC, 0x04, struct memarena_dev_cmd)
+#define MEMARENA_IOC_STATS	_IOWR(MEMARENA_IOC_MAGIC, 0x05, struct memarena_dev_cmd)
+
+/* === end of the /dev/memarena device ABI ================================ */
+
 #endif /* _UAPI_LINUX_MEMARENA_H */
