@@ -5,6 +5,7 @@
 #   make              dependencies, module, userspace tools, selftests
 #   make check        everything, static checks, and the selftests in a VM
 #   make demo         boot the VM, load the module, show /proc/memstats
+#   make bench        memarena against kmalloc/kmem_cache in the VM (bench/run)
 #   make vm-shell     interactive root shell in the VM with memarena loaded
 #   make install      memstat, memload and their man pages (DESTDIR, PREFIX)
 #   make checkpatch   checkpatch --strict on module/ and include/
@@ -41,7 +42,7 @@ YNL	  := $(BUILD)/ynl
 
 # What checkpatch and sparse look at: our kernel sources, not Kbuild output.
 KERNEL_SRCS = $(filter-out %.mod.c module/mksizeclasses.c,$(wildcard module/*.[ch] include/linux/*.h include/uapi/linux/*.h \
-					      selftests/modules/*.c))
+					      selftests/modules/*.c bench/*.c))
 
 all: module user selftests
 
@@ -98,6 +99,9 @@ check: all
 demo: all
 	@$(SRCDIR)/selftests/vm-run --timeout 300 -- selftests/demo
 
+bench: all
+	@$(SRCDIR)/bench/run
+
 install: user
 	$(MAKE) -C user SRCDIR=$(SRCDIR) BUILD=$(BUILD) install
 
@@ -108,5 +112,5 @@ clean:
 	-$(KMAKE) clean 2>/dev/null
 	rm -rf $(BUILD)
 
-.PHONY: all deps ksrc ynl module user selftests checkpatch sparse check demo install \
+.PHONY: all deps ksrc ynl module user selftests checkpatch sparse check demo bench install \
 	vm-shell clean

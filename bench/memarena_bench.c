@@ -1,0 +1,673 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memarena_bench: memarena against the kernel's own allocators, in the
+ * style of the in-kernel time_bench slab benchmarks.
+ *
+ * Loading the module runs every selected benchmark in a kthread bound to
+ * one CPU (cpu=), prints one machine-readable line per measurement on the
+ * kernel log and then fails the load with -EAGAIN, so that nothing stays
+ * loaded.  bench/run collects the lines.
+ *
+ * Allocators: memarena_alloc()/memarena_free(); kmalloc()/kfree(); a
+ * dedicated kmem_cache of the object size (created with a usercopy region
+ * so that SLUB does not merge it with another cache: kmem_cache_create()
+ * only looks for an alias when usersize is 0); kmem_cache_alloc_bulk()/
+ * kmem_cache_free_bulk() on that cache; a null allocator (out-of-line calls
+ * that hand back a scratch slot) for reference.
+ *
+ * Workloads (workloads=):
+ *  pair   alloc, write one word, free; repeated;
+ *  batch  N allocs (each written) then N frees, in LIFO or FIFO order,
+ *	   N in 16, 64, 1024, 16384;
+ *  bulk   batches of 16 and 64: through kmem_cache_alloc_bulk() for the
+ *	   bulk allocator, as alloc/free loops for the others.
+ * Sizes (sizes=): any list of byte sizes and "mixed", a fixed pseudo-random
+ * sequence uniform over 8..1024 bytes (no kmem_cache for mixed).
+ *
+ * Method: for each measurement a warm-up of ops/8 operations, then repeat=
+ * runs of ops= operations in blocks of about BENCH_BLOCK, each block timed
+ * with ktime_get_ns(), cond_resched() between blocks.  Before each run the
+ * same loop with an inline "allocator" that returns a scratch slot (the
+ * empty loop) is timed the same way and subtracted.  The fastest run is
+ * reported, and the slowest for the spread.  One operation is one alloc
+ * plus one free.
+ *
+ * Output, one line per measurement:
+ *   memarena_bench: result alloc=A workload=W order=O n=N size=S cpu=C
+ *	ops=K repeat=R ns_per_op=X.XX max_ns_per_op=Y.YY base_ns_per_op=Z.ZZ
+ * and "config", "cache" and "done" lines (see bench_init()).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/memarena.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+static char *workloads = "pair,batch,bulk";
+module_param(workloads, charp, 0444);
+MODULE_PARM_DESC(workloads, "Workloads to run: pair,batch,bulk (default all)");
+
+static char *sizes = "16,64,256,1024,4096,mixed";
+module_param(sizes, charp, 0444);
+MODULE_PARM_DESC(sizes,
+		 "Object sizes in bytes and/or mixed (default 16,64,256,1024,4096,mixed)");
+
+static char *allocs = "null,memarena,kmalloc,kmem_cache,kmem_cache_bulk";
+module_param(allocs, charp, 0444);
+MODULE_PARM_DESC(allocs,
+		 "Allocators: null,memarena,kmalloc,kmem_cache,kmem_cache_bulk (default all)");
+
+static unsigned int ops = 32768;
+module_param(ops, uint, 0444);
+MODULE_PARM_DESC(ops, "Timed alloc+free pairs per run (default 32768)");
+
+static unsigned int repeat = 3;
+module_param(repeat, uint, 0444);
+MODULE_PARM_DESC(repeat, "Timed runs per measurement, the fastest reported (default 3)");
+
+static unsigned int cpu;
+module_param(cpu, uint, 0444);
+MODULE_PARM_DESC(cpu, "CPU the benchmark kthread is bound to (default 0)");
+
+#define BENCH_BLOCK	1024		/* operations per timed block */
+#define BENCH_MAX_N	16384		/* largest batch */
+#define BENCH_NSIZES	4096		/* length of the size sequence */
+#define BENCH_NSCRATCH	64		/* scratch slots of the empty loop */
+#define BENCH_MAX_SIZES	16
+#define BENCH_MIXED	0		/* "size" of the mixed distribution */
+#define BENCH_MIXED_MIN	8
+#define BENCH_MIXED_MAX	1024
+
+enum bench_alloc {
+	BA_EMPTY,		/* the empty loop: inline, no call */
+	BA_NULL,
+	BA_MEMARENA,
+	BA_KMALLOC,
+	BA_CACHE,
+	BA_CACHE_BULK,
+	BA_NR,
+};
+
+static const char * const alloc_names[BA_NR] = {
+	[BA_EMPTY] = "empty",
+	[BA_NULL] = "null",
+	[BA_MEMARENA] = "memarena",
+	[BA_KMALLOC] = "kmalloc",
+	[BA_CACHE] = "kmem_cache",
+	[BA_CACHE_BULK] = "kmem_cache_bulk",
+};
+
+enum bench_workload {
+	BW_PAIR,
+	BW_BATCH,
+	BW_BULK,
+	BW_NR,
+};
+
+static const char * const workload_names[BW_NR] = {
+	[BW_PAIR] = "pair",
+	[BW_BATCH] = "batch",
+	[BW_BULK] = "bulk",
+};
+
+static const unsigned int batch_ns[] = { 16, 64, 1024, 16384 };
+static const unsigned int bulk_ns[] = { 16, 64 };
+
+struct bench {
+	struct kmem_cache *cache;	/* of the current fixed size, or NULL */
+	void **objs;			/* BENCH_MAX_N slots */
+	unsigned int *sizes;		/* BENCH_NSIZES request sizes */
+	unsigned int si;		/* next index into sizes */
+	unsigned long scratch[BENCH_NSCRATCH];
+	unsigned int scratch_i;
+	bool failed;
+	unsigned int runs;
+	unsigned long workload_mask;
+	unsigned long alloc_mask;
+	unsigned int size_list[BENCH_MAX_SIZES];
+	unsigned int nsizes;
+	struct completion done;
+	int ret;
+};
+
+/* The null allocator: real calls, no allocation. */
+static noinline void *null_alloc(struct bench *b)
+{
+	return &b->scratch[b->scratch_i++ % BENCH_NSCRATCH];
+}
+
+static noinline void null_free(const void *p)
+{
+	barrier();
+}
+
+static __always_inline unsigned int next_size(struct bench *b)
+{
+	return b->sizes[b->si++ % BENCH_NSIZES];
+}
+
+static __always_inline void *b_alloc(struct bench *b, enum bench_alloc a,
+				     size_t size)
+{
+	switch (a) {
+	case BA_EMPTY:
+		return &b->scratch[b->scratch_i++ % BENCH_NSCRATCH];
+	case BA_NULL:
+		return null_alloc(b);
+	case BA_MEMARENA:
+		return memarena_alloc(size, GFP_KERNEL);
+	case BA_KMALLOC:
+		return kmalloc(size, GFP_KERNEL);
+	case BA_CACHE:
+		return kmem_cache_alloc(b->cache, GFP_KERNEL);
+	default:
+		return NULL;
+	}
+}
+
+static __always_inline void b_free(struct bench *b, enum bench_alloc a,
+				   void *p)
+{
+	if (unlikely(!p))
+		return;
+	switch (a) {
+	case BA_EMPTY:
+		barrier();
+		break;
+	case BA_NULL:
+		null_free(p);
+		break;
+	case BA_MEMARENA:
+		memarena_free(p);
+		break;
+	case BA_KMALLOC:
+		kfree(p);
+		break;
+	case BA_CACHE:
+		kmem_cache_free(b->cache, p);
+		break;
+	default:
+		break;
+	}
+}
+
+/* One word written to every object. */
+static __always_inline void touch(void *p, unsigned long v)
+{
+	WRITE_ONCE(*(unsigned long *)p, v);
+}
+
+/* Returns nanoseconds spent in @count operations, blocks timed apart. */
+static __always_inline u64 run_pair(struct bench *b, enum bench_alloc a,
+				    unsigned int count)
+{
+	unsigned int done = 0, i, k;
+	u64 total = 0, t0;
+	void *p;
+
+	while (done < count && !b->failed) {
+		k = min_t(unsigned int, BENCH_BLOCK, count - done);
+		t0 = ktime_get_ns();
+		for (i = 0; i < k; i++) {
+			p = b_alloc(b, a, next_size(b));
+			if (unlikely(!p)) {
+				b->failed = true;
+				break;
+			}
+			touch(p, i);
+			b_free(b, a, p);
+		}
+		total += ktime_get_ns() - t0;
+		done += k;
+		cond_resched();
+	}
+	return total;
+}
+
+static __always_inline void batch_once(struct bench *b, enum bench_alloc a,
+				       unsigned int n, bool fifo)
+{
+	void **objs = b->objs;
+	unsigned int i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = b_alloc(b, a, next_size(b));
+		if (unlikely(!p))
+			b->failed = true;
+		else
+			touch(p, i);
+		objs[i] = p;
+	}
+	if (fifo) {
+		for (i = 0; i < n; i++)
+			b_free(b, a, objs[i]);
+	} else {
+		for (i = n; i-- > 0; )
+			b_free(b, a, objs[i]);
+	}
+}
+
+static __always_inline void bulk_once(struct bench *b, unsigned int n)
+{
+	void **objs = b->objs;
+	unsigned int i;
+
+	if (kmem_cache_alloc_bulk(b->cache, GFP_KERNEL, n, objs) != n) {
+		b->failed = true;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		touch(objs[i], i);
+	kmem_cache_free_bulk(b->cache, n, objs);
+}
+
+/* @count operations as batches of @n: alloc n, free n. */
+static __always_inline u64 run_batch(struct bench *b, enum bench_alloc a,
+				     unsigned int n, bool fifo,
+				     unsigned int count)
+{
+	unsigned int per_block = max_t(unsigned int, 1, BENCH_BLOCK / n);
+	unsigned int nbatch = max_t(unsigned int, 2, count / n);
+	unsigned int done = 0, i, k;
+	u64 total = 0, t0;
+
+	while (done < nbatch && !b->failed) {
+		k = min_t(unsigned int, per_block, nbatch - done);
+		t0 = ktime_get_ns();
+		for (i = 0; i < k; i++) {
+			if (a == BA_CACHE_BULK)
+				bulk_once(b, n);
+			else
+				batch_once(b, a, n, fifo);
+		}
+		total += ktime_get_ns() - t0;
+		done += k;
+		cond_resched();
+	}
+	return total;
+}
+
+/* Specialised per allocator, so that each loop has direct calls. */
+static noinline u64 time_pair(struct bench *b, enum bench_alloc a,
+			      unsigned int count)
+{
+	switch (a) {
+	case BA_EMPTY:
+		return run_pair(b, BA_EMPTY, count);
+	case BA_NULL:
+		return run_pair(b, BA_NULL, count);
+	case BA_MEMARENA:
+		return run_pair(b, BA_MEMARENA, count);
+	case BA_KMALLOC:
+		return run_pair(b, BA_KMALLOC, count);
+	case BA_CACHE:
+		return run_pair(b, BA_CACHE, count);
+	default:
+		return 0;
+	}
+}
+
+static noinline u64 time_batch(struct bench *b, enum bench_alloc a,
+			       unsigned int n, bool fifo, unsigned int count)
+{
+	switch (a) {
+	case BA_EMPTY:
+		return run_batch(b, BA_EMPTY, n, fifo, count);
+	case BA_NULL:
+		return run_batch(b, BA_NULL, n, fifo, count);
+	case BA_MEMARENA:
+		return run_batch(b, BA_MEMARENA, n, fifo, count);
+	case BA_KMALLOC:
+		return run_batch(b, BA_KMALLOC, n, fifo, count);
+	case BA_CACHE:
+		return run_batch(b, BA_CACHE, n, fifo, count);
+	case BA_CACHE_BULK:
+		return run_batch(b, BA_CACHE_BULK, n, fifo, count);
+	default:
+		return 0;
+	}
+}
+
+static u64 time_one(struct bench *b, enum bench_workload w,
+		    enum bench_alloc a, unsigned int n, bool fifo,
+		    unsigned int count)
+{
+	if (w == BW_PAIR)
+		return time_pair(b, a, count);
+	return time_batch(b, a, n, fifo, count);
+}
+
+/* Operations a measurement of @count really does (whole batches). */
+static unsigned int real_ops(enum bench_workload w, unsigned int n,
+			     unsigned int count)
+{
+	if (w == BW_PAIR)
+		return count;
+	return max_t(unsigned int, 2, count / n) * n;
+}
+
+/* Hundredths of a nanosecond, as "X.YY". */
+static char *fmt_cns(char *buf, size_t len, u64 c)
+{
+	u32 rem;
+	u64 q = div_u64_rem(c, 100, &rem);
+
+	snprintf(buf, len, "%llu.%02u", q, rem);
+	return buf;
+}
+
+static void measure(struct bench *b, enum bench_workload w,
+		    enum bench_alloc a, unsigned int n, bool fifo,
+		    unsigned int size)
+{
+	const char *order = w == BW_BATCH ? (fifo ? "fifo" : "lifo") : "-";
+	unsigned int nops = real_ops(w, n, ops);
+	u64 cns, cbase, net, best = U64_MAX, worst = 0, best_base = U64_MAX;
+	unsigned int r;
+	char sz[16], t[3][24];
+
+	if (kthread_should_stop())
+		return;
+	b->failed = false;
+	b->si = 0;
+	/* Warm-up, untimed. */
+	time_one(b, w, a, n, fifo, max_t(unsigned int, ops / 8, n));
+	for (r = 0; r < repeat && !b->failed; r++) {
+		b->si = 0;
+		cbase = div_u64(time_one(b, w, BA_EMPTY, n, fifo, ops) * 100,
+				nops);
+		b->si = 0;
+		cns = div_u64(time_one(b, w, a, n, fifo, ops) * 100, nops);
+		net = cns > cbase ? cns - cbase : 0;
+		best = min(best, net);
+		worst = max(worst, net);
+		best_base = min(best_base, cbase);
+	}
+
+	if (size == BENCH_MIXED)
+		strscpy(sz, "mixed", sizeof(sz));
+	else
+		snprintf(sz, sizeof(sz), "%u", size);
+	if (b->failed)
+		pr_info("result alloc=%s workload=%s order=%s n=%u size=%s cpu=%u ops=%u error=ENOMEM\n",
+			alloc_names[a], workload_names[w], order, n, sz,
+			raw_smp_processor_id(), nops);
+	else
+		pr_info("result alloc=%s workload=%s order=%s n=%u size=%s cpu=%u ops=%u repeat=%u ns_per_op=%s max_ns_per_op=%s base_ns_per_op=%s\n",
+			alloc_names[a], workload_names[w], order, n, sz,
+			raw_smp_processor_id(), nops, repeat,
+			fmt_cns(t[0], sizeof(t[0]), best),
+			fmt_cns(t[1], sizeof(t[1]), worst),
+			fmt_cns(t[2], sizeof(t[2]), best_base));
+	b->runs++;
+}
+
+/* The allocators that take part in workload @w at size @size. */
+static bool alloc_applies(struct bench *b, enum bench_workload w,
+			  enum bench_alloc a, unsigned int size)
+{
+	if (!test_bit(a, &b->alloc_mask))
+		return false;
+	if ((a == BA_CACHE || a == BA_CACHE_BULK) && size == BENCH_MIXED)
+		return false;
+	if (a == BA_CACHE_BULK && w != BW_BULK)
+		return false;
+	return true;
+}
+
+static void run_size(struct bench *b, unsigned int size)
+{
+	enum bench_alloc a;
+	unsigned int i, j;
+
+	for (a = BA_NULL; a < BA_NR; a++) {
+		if (test_bit(BW_PAIR, &b->workload_mask) &&
+		    alloc_applies(b, BW_PAIR, a, size))
+			measure(b, BW_PAIR, a, 1, false, size);
+	}
+	if (test_bit(BW_BATCH, &b->workload_mask)) {
+		for (i = 0; i < ARRAY_SIZE(batch_ns); i++) {
+			for (j = 0; j < 2; j++) {
+				for (a = BA_NULL; a < BA_NR; a++) {
+					if (alloc_applies(b, BW_BATCH, a, size))
+						measure(b, BW_BATCH, a,
+							batch_ns[i], j, size);
+				}
+			}
+		}
+	}
+	if (test_bit(BW_BULK, &b->workload_mask)) {
+		for (i = 0; i < ARRAY_SIZE(bulk_ns); i++) {
+			for (a = BA_NULL; a < BA_NR; a++) {
+				if (alloc_applies(b, BW_BULK, a, size))
+					measure(b, BW_BULK, a, bulk_ns[i],
+						false, size);
+			}
+		}
+	}
+}
+
+static void fill_sizes(struct bench *b, unsigned int size)
+{
+	u32 x = 2463534242U;	/* xorshift32, fixed seed: same sequence */
+	unsigned int i;
+
+	for (i = 0; i < BENCH_NSIZES; i++) {
+		if (size != BENCH_MIXED) {
+			b->sizes[i] = size;
+			continue;
+		}
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		b->sizes[i] = BENCH_MIXED_MIN +
+			x % (BENCH_MIXED_MAX - BENCH_MIXED_MIN + 1);
+	}
+}
+
+/*
+ * Whether SLUB merges two caches of @size made the same way: if it does,
+ * the second kmem_cache_create() hands back the first cache.  The
+ * benchmark's cache is made with a usercopy region, as SLUB never merges
+ * those; a plain cache is tried for comparison.  -ENOMEM if one could not
+ * be created.
+ */
+static int cache_merges(unsigned int size, bool usercopy)
+{
+	struct kmem_cache *c[2];
+	unsigned int uc = usercopy ? size : 0;
+	int ret;
+
+	c[0] = kmem_cache_create_usercopy("memarena_bench_m0", size, 0, 0, 0,
+					  uc, NULL);
+	c[1] = kmem_cache_create_usercopy("memarena_bench_m1", size, 0, 0, 0,
+					  uc, NULL);
+	ret = c[0] && c[1] ? c[0] == c[1] : -ENOMEM;
+	kmem_cache_destroy(c[1]);
+	kmem_cache_destroy(c[0]);
+	return ret;
+}
+
+static int bench_thread(void *data)
+{
+	struct bench *b = data;
+	char name[32];
+	unsigned int i, size;
+
+	for (i = 0; i < b->nsizes && !kthread_should_stop(); i++) {
+		size = b->size_list[i];
+		fill_sizes(b, size);
+		b->cache = NULL;
+		if (size != BENCH_MIXED) {
+			snprintf(name, sizeof(name), "memarena_bench_%u", size);
+			b->cache = kmem_cache_create_usercopy(name, size, 0, 0,
+							      0, size, NULL);
+			if (!b->cache) {
+				pr_err("cannot create kmem_cache %s\n", name);
+				b->ret = -ENOMEM;
+				break;
+			}
+			pr_info("cache size=%u name=%s usercopy_merged=%d plain_merged=%d\n",
+				size, name, cache_merges(size, true),
+				cache_merges(size, false));
+		}
+		run_size(b, size);
+		kmem_cache_destroy(b->cache);
+		b->cache = NULL;
+	}
+
+	complete(&b->done);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		schedule();
+	}
+	return 0;
+}
+
+static int parse_names(const char *list, const char * const *names,
+		       unsigned int nr, unsigned long *mask)
+{
+	char *copy, *s, *tok;
+	unsigned int i;
+	int ret = 0;
+
+	copy = kstrdup(list, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	*mask = 0;
+	s = copy;
+	while ((tok = strsep(&s, ",")) != NULL) {
+		if (!*tok)
+			continue;
+		for (i = 0; i < nr; i++) {
+			if (names[i] && !strcmp(tok, names[i]))
+				break;
+		}
+		if (i == nr) {
+			pr_err("unknown name '%s'\n", tok);
+			ret = -EINVAL;
+			break;
+		}
+		__set_bit(i, mask);
+	}
+	kfree(copy);
+	return ret;
+}
+
+static int parse_sizes(struct bench *b, const char *list)
+{
+	char *copy, *s, *tok;
+	unsigned int size;
+	int ret = 0;
+
+	copy = kstrdup(list, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	b->nsizes = 0;
+	s = copy;
+	while ((tok = strsep(&s, ",")) != NULL) {
+		if (!*tok)
+			continue;
+		if (!strcmp(tok, "mixed")) {
+			size = BENCH_MIXED;
+		} else if (kstrtouint(tok, 0, &size) || size < sizeof(long) ||
+			   size > MEMARENA_MAX_SMALL_SIZE) {
+			pr_err("bad size '%s' (%zu..%u or mixed)\n", tok,
+			       sizeof(long), MEMARENA_MAX_SMALL_SIZE);
+			ret = -EINVAL;
+			break;
+		}
+		if (b->nsizes == BENCH_MAX_SIZES) {
+			pr_err("more than %d sizes\n", BENCH_MAX_SIZES);
+			ret = -EINVAL;
+			break;
+		}
+		b->size_list[b->nsizes++] = size;
+	}
+	kfree(copy);
+	return ret;
+}
+
+static int __init bench_init(void)
+{
+	struct task_struct *t;
+	struct bench *b;
+	u64 t0;
+	int ret;
+
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu)) {
+		pr_err("cpu %u is not online\n", cpu);
+		return -EINVAL;
+	}
+	if (!ops || !repeat) {
+		pr_err("ops and repeat must be positive\n");
+		return -EINVAL;
+	}
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	ret = parse_names(workloads, workload_names, BW_NR, &b->workload_mask);
+	if (!ret)
+		ret = parse_names(allocs, alloc_names, BA_NR, &b->alloc_mask);
+	if (!ret)
+		ret = parse_sizes(b, sizes);
+	if (ret)
+		goto out;
+	__clear_bit(BA_EMPTY, &b->alloc_mask);
+
+	ret = -ENOMEM;
+	b->objs = vmalloc(array_size(BENCH_MAX_N, sizeof(*b->objs)));
+	b->sizes = vmalloc(array_size(BENCH_NSIZES, sizeof(*b->sizes)));
+	if (!b->objs || !b->sizes)
+		goto out;
+	init_completion(&b->done);
+
+	pr_info("config cpu=%u ops=%u repeat=%u block=%u init_on_alloc=%d init_on_free=%d online_cpus=%u workloads=%s sizes=%s allocs=%s\n",
+		cpu, ops, repeat, BENCH_BLOCK, want_init_on_alloc(GFP_KERNEL),
+		want_init_on_free(), num_online_cpus(), workloads, sizes,
+		allocs);
+
+	t0 = ktime_get_ns();
+	t = kthread_create_on_cpu(bench_thread, b, cpu, "memarena_bench/%u");
+	if (IS_ERR(t)) {
+		ret = PTR_ERR(t);
+		goto out;
+	}
+	wake_up_process(t);
+	/* Killable: not reported as a hung task however long it takes. */
+	ret = wait_for_completion_killable(&b->done);
+	kthread_stop(t);
+	if (!ret)
+		ret = b->ret;
+	pr_info("done runs=%u elapsed_ms=%llu status=%d\n", b->runs,
+		div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC), ret);
+	/* Nothing to keep loaded: the results are on the kernel log. */
+	if (!ret)
+		ret = -EAGAIN;
+out:
+	vfree(b->sizes);
+	vfree(b->objs);
+	kfree(b);
+	return ret;
+}
+module_init(bench_init);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("memarena benchmark against kmalloc and kmem_cache");
