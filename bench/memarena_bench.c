@@ -20,7 +20,20 @@
  *  batch  N allocs (each written) then N frees, in LIFO or FIFO order,
  *	   N in 16, 64, 1024, 16384;
  *  bulk   batches of 16 and 64: through kmem_cache_alloc_bulk() for the
- *	   bulk allocator, as alloc/free loops for the others.
+ *	   bulk allocator, as alloc/free loops for the others;
+ *  remote a kthread bound to cpu= allocates (writing one word) and passes
+ *	   each object through a single-producer/single-consumer ring to a
+ *	   kthread bound to another online CPU, which frees it; ns_per_op is
+ *	   the elapsed time over the objects (one alloc+free pair each);
+ *  larson two kthreads, on cpu= and on another CPU, each with 1024 live
+ *	   objects in slots: an operation frees a random slot and allocates a
+ *	   new object into it; order=r0, r10, r50: 0%, 10% or 50% of the
+ *	   frees go through a ring to the other CPU, which frees them;
+ *	   ops= operations per CPU, ns_per_op the elapsed time over them.
+ *	   remote and larson run only at sizes 64, 256 and mixed, for
+ *	   memarena, kmalloc and kmem_cache, with 3 * repeat= runs (their
+ *	   spread between runs is wider), and are skipped with a "skip"
+ *	   line when fewer than two CPUs are online.
  * Sizes (sizes=): any list of byte sizes and "mixed", a fixed pseudo-random
  * sequence uniform over 8..1024 bytes (no kmem_cache for mixed).
  *
@@ -40,6 +53,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
@@ -55,9 +69,9 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
-static char *workloads = "pair,batch,bulk";
+static char *workloads = "pair,batch,bulk,remote,larson";
 module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "Workloads to run: pair,batch,bulk (default all)");
+MODULE_PARM_DESC(workloads, "Workloads to run: pair,batch,bulk,remote,larson (default all)");
 
 static char *sizes = "16,64,256,1024,4096,mixed";
 module_param(sizes, charp, 0444);
@@ -89,6 +103,9 @@ MODULE_PARM_DESC(cpu, "CPU the benchmark kthread is bound to (default 0)");
 #define BENCH_MIXED	0		/* "size" of the mixed distribution */
 #define BENCH_MIXED_MIN	8
 #define BENCH_MIXED_MAX	1024
+#define BENCH_RING	1024		/* entries of a cross-CPU ring */
+#define BENCH_SLOTS	1024		/* live objects per CPU in larson */
+#define BENCH_XREPEAT	3		/* remote, larson: runs per repeat */
 
 enum bench_alloc {
 	BA_EMPTY,		/* the empty loop: inline, no call */
@@ -113,6 +130,8 @@ enum bench_workload {
 	BW_PAIR,
 	BW_BATCH,
 	BW_BULK,
+	BW_REMOTE,
+	BW_LARSON,
 	BW_NR,
 };
 
@@ -120,10 +139,13 @@ static const char * const workload_names[BW_NR] = {
 	[BW_PAIR] = "pair",
 	[BW_BATCH] = "batch",
 	[BW_BULK] = "bulk",
+	[BW_REMOTE] = "remote",
+	[BW_LARSON] = "larson",
 };
 
 static const unsigned int batch_ns[] = { 16, 64, 1024, 16384 };
 static const unsigned int bulk_ns[] = { 16, 64 };
+static const unsigned int larson_pcts[] = { 0, 10, 50 };
 
 struct bench {
 	struct kmem_cache *cache;	/* of the current fixed size, or NULL */
@@ -425,7 +447,396 @@ static bool alloc_applies(struct bench *b, enum bench_workload w,
 		return false;
 	if (a == BA_CACHE_BULK && w != BW_BULK)
 		return false;
+	if ((w == BW_REMOTE || w == BW_LARSON) &&
+	    a != BA_MEMARENA && a != BA_KMALLOC && a != BA_CACHE)
+		return false;
 	return true;
+}
+
+/*
+ * Cross-CPU workloads (remote, larson): two kthreads, each bound to its
+ * CPU, and a single-producer/single-consumer ring from each to the other.
+ */
+struct bench_ring {
+	void *slot[BENCH_RING];
+	unsigned int head;		/* written by the producer only */
+	unsigned int tail;		/* written by the consumer only */
+};
+
+struct xrun;
+
+struct xthread {
+	struct xrun *x;
+	unsigned int id;
+	struct completion done;
+	unsigned long scratch[BENCH_NSCRATCH];	/* the empty loop's */
+	unsigned int scratch_i;
+	unsigned int si;		/* next index into sizes */
+	u32 rnd;			/* xorshift32 state */
+	bool failed;
+	u64 t_start, t_end;
+	void *slots[BENCH_SLOTS];	/* larson's live objects */
+};
+
+struct xrun {
+	struct bench *b;
+	enum bench_workload w;
+	enum bench_alloc a;
+	unsigned int count;		/* operations per kthread */
+	unsigned int pct;		/* larson: % of frees sent remote */
+	atomic_t ready;
+	atomic_t finished;
+	struct bench_ring ring[2];	/* ring[i]: from kthread i to 1 - i */
+	struct xthread t[2];
+};
+
+static __always_inline bool ring_push(struct bench_ring *r, void *p)
+{
+	unsigned int head = r->head;
+
+	/* Pairs with ring_pop()'s release: the slot has been read. */
+	if (head - smp_load_acquire(&r->tail) >= BENCH_RING)
+		return false;
+	r->slot[head % BENCH_RING] = p;
+	/* Pairs with ring_pop()'s acquire: the slot is written first. */
+	smp_store_release(&r->head, head + 1);
+	return true;
+}
+
+static __always_inline bool ring_pop(struct bench_ring *r, void **pp)
+{
+	unsigned int tail = r->tail;
+
+	/* Pairs with ring_push()'s release: the slot is visible. */
+	if (tail == smp_load_acquire(&r->head))
+		return false;
+	*pp = r->slot[tail % BENCH_RING];
+	/* Pairs with ring_push()'s acquire: read before it is reused. */
+	smp_store_release(&r->tail, tail + 1);
+	return true;
+}
+
+static __always_inline u32 x_rand(struct xthread *t)
+{
+	u32 x = t->rnd;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	t->rnd = x;
+	return x;
+}
+
+static __always_inline void *x_alloc(struct xthread *t, enum bench_alloc a)
+{
+	struct bench *b = t->x->b;
+	unsigned int size = b->sizes[t->si++ % BENCH_NSIZES];
+	void *p;
+
+	if (a == BA_EMPTY)
+		p = &t->scratch[t->scratch_i++ % BENCH_NSCRATCH];
+	else
+		p = b_alloc(b, a, size);
+	if (unlikely(!p))
+		t->failed = true;
+	else
+		touch(p, size);
+	return p;
+}
+
+/* Frees what the other kthread sent; the number of objects freed. */
+static __always_inline unsigned int x_drain(struct xthread *t,
+					    enum bench_alloc a,
+					    struct bench_ring *in)
+{
+	unsigned int n = 0;
+	void *p;
+
+	while (ring_pop(in, &p)) {
+		b_free(t->x->b, a, p);
+		n++;
+	}
+	return n;
+}
+
+static __always_inline void remote_run(struct xthread *t, enum bench_alloc a)
+{
+	struct xrun *x = t->x;
+	struct bench_ring *r = &x->ring[0];
+	unsigned int i, spins;
+	void *p;
+
+	if (t->id == 0) {
+		for (i = 0; i < x->count; i++) {
+			p = x_alloc(t, a);
+			for (spins = 0; !ring_push(r, p); spins++) {
+				cpu_relax();
+				if (spins % 4096 == 4095)
+					cond_resched();
+			}
+			if (i % BENCH_BLOCK == BENCH_BLOCK - 1)
+				cond_resched();
+		}
+	} else {
+		for (i = 0, spins = 0; i < x->count; spins++) {
+			i += x_drain(t, a, r);
+			cpu_relax();
+			if (spins % 4096 == 4095)
+				cond_resched();
+		}
+	}
+}
+
+static __always_inline void larson_run(struct xthread *t, enum bench_alloc a)
+{
+	struct xrun *x = t->x;
+	struct bench_ring *out = &x->ring[t->id];
+	struct bench_ring *in = &x->ring[1 - t->id];
+	unsigned int i, j;
+	void *p;
+
+	for (i = 0; i < x->count; i++) {
+		j = x_rand(t) % BENCH_SLOTS;
+		p = t->slots[j];
+		if (x->pct && x_rand(t) % 100 < x->pct) {
+			while (!ring_push(out, p)) {
+				x_drain(t, a, in);
+				cpu_relax();
+			}
+		} else {
+			b_free(x->b, a, p);
+		}
+		t->slots[j] = x_alloc(t, a);
+		if (x->pct && i % 16 == 15)
+			x_drain(t, a, in);
+		if (i % BENCH_BLOCK == BENCH_BLOCK - 1)
+			cond_resched();
+	}
+	/* Keep freeing what the other sends until it is done too. */
+	atomic_inc_return(&x->finished);
+	for (i = 0; atomic_read_acquire(&x->finished) < 2; i++) {
+		x_drain(t, a, in);
+		cpu_relax();
+		if (i % 4096 == 4095)
+			cond_resched();
+	}
+	x_drain(t, a, in);
+}
+
+/* Specialised per allocator, so that each loop has direct calls. */
+static noinline void x_work(struct xthread *t)
+{
+	bool larson = t->x->w == BW_LARSON;
+
+	switch (t->x->a) {
+	case BA_EMPTY:
+		if (larson)
+			larson_run(t, BA_EMPTY);
+		else
+			remote_run(t, BA_EMPTY);
+		break;
+	case BA_MEMARENA:
+		if (larson)
+			larson_run(t, BA_MEMARENA);
+		else
+			remote_run(t, BA_MEMARENA);
+		break;
+	case BA_KMALLOC:
+		if (larson)
+			larson_run(t, BA_KMALLOC);
+		else
+			remote_run(t, BA_KMALLOC);
+		break;
+	case BA_CACHE:
+		if (larson)
+			larson_run(t, BA_CACHE);
+		else
+			remote_run(t, BA_CACHE);
+		break;
+	default:
+		break;
+	}
+}
+
+static int x_thread(void *data)
+{
+	struct xthread *t = data;
+	struct xrun *x = t->x;
+	unsigned int i;
+
+	if (x->w == BW_LARSON) {
+		for (i = 0; i < BENCH_SLOTS; i++)
+			t->slots[i] = x_alloc(t, x->a);
+	}
+	/* Both kthreads start together. */
+	atomic_inc_return(&x->ready);
+	for (i = 0; atomic_read_acquire(&x->ready) < 2; i++) {
+		cpu_relax();
+		if (i % 4096 == 4095)
+			cond_resched();
+	}
+	t->t_start = ktime_get_ns();
+	x_work(t);
+	t->t_end = ktime_get_ns();
+	if (x->w == BW_LARSON) {
+		for (i = 0; i < BENCH_SLOTS; i++)
+			b_free(x->b, x->a, t->slots[i]);
+	}
+
+	complete(&t->done);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		schedule();
+	}
+	return 0;
+}
+
+/*
+ * One run of @count operations per kthread on @cpus; hundredths of a
+ * nanosecond per operation, or U64_MAX if it could not run.
+ */
+static u64 x_time(struct xrun *x, enum bench_alloc a, unsigned int count,
+		  const unsigned int *cpus)
+{
+	struct task_struct *task[2];
+	unsigned int i;
+	u64 t0, t1;
+
+	memset(x->ring, 0, sizeof(x->ring));
+	x->a = a;
+	x->count = count;
+	atomic_set(&x->ready, 0);
+	atomic_set(&x->finished, 0);
+	for (i = 0; i < 2; i++) {
+		x->t[i].failed = false;
+		init_completion(&x->t[i].done);
+		task[i] = kthread_create_on_cpu(x_thread, &x->t[i], cpus[i],
+						"memarena_bx/%u");
+		if (IS_ERR(task[i])) {
+			if (i)
+				kthread_stop(task[0]);
+			x->t[0].failed = true;
+			return U64_MAX;
+		}
+	}
+	for (i = 0; i < 2; i++)
+		wake_up_process(task[i]);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&x->t[i].done);
+		kthread_stop(task[i]);
+	}
+	t0 = min(x->t[0].t_start, x->t[1].t_start);
+	t1 = max(x->t[0].t_end, x->t[1].t_end);
+	return div_u64((t1 - t0) * 100, count);
+}
+
+static void measure_x(struct bench *b, struct xrun *x, enum bench_workload w,
+		      enum bench_alloc a, unsigned int pct, unsigned int size,
+		      const unsigned int *cpus)
+{
+	u64 cns, best = U64_MAX, worst = 0, best_base = U64_MAX;
+	unsigned int r, n = w == BW_LARSON ? BENCH_SLOTS : 1;
+	unsigned int reps = BENCH_XREPEAT * repeat;
+	char sz[16], order[8], t[3][24];
+	bool failed;
+
+	if (kthread_should_stop())
+		return;
+	x->w = w;
+	x->pct = pct;
+	x->t[0].si = 0;
+	x->t[1].si = BENCH_NSIZES / 2;
+	x->t[0].rnd = 2463534242U;
+	x->t[1].rnd = 88675123U;
+	/* Warm-up, untimed. */
+	x_time(x, a, max_t(unsigned int, ops / 8, 1), cpus);
+	failed = x->t[0].failed || x->t[1].failed;
+	/*
+	 * The two kthreads' interplay makes single runs, the empty loop's
+	 * too, vary more than in the one-CPU workloads: the fastest empty
+	 * run is subtracted from the fastest and the slowest runs.
+	 */
+	for (r = 0; r < reps && !failed; r++) {
+		best_base = min(best_base, x_time(x, BA_EMPTY, ops, cpus));
+		cns = x_time(x, a, ops, cpus);
+		failed = x->t[0].failed || x->t[1].failed;
+		best = min(best, cns);
+		worst = max(worst, cns);
+	}
+	best = best > best_base ? best - best_base : 0;
+	worst = worst > best_base ? worst - best_base : 0;
+
+	if (size == BENCH_MIXED)
+		strscpy(sz, "mixed", sizeof(sz));
+	else
+		snprintf(sz, sizeof(sz), "%u", size);
+	if (w == BW_LARSON)
+		snprintf(order, sizeof(order), "r%u", pct);
+	else
+		strscpy(order, "-", sizeof(order));
+	if (failed)
+		pr_info("result alloc=%s workload=%s order=%s n=%u size=%s cpu=%u ops=%u error=ENOMEM\n",
+			alloc_names[a], workload_names[w], order, n, sz,
+			cpus[0], ops);
+	else
+		pr_info("result alloc=%s workload=%s order=%s n=%u size=%s cpu=%u ops=%u repeat=%u ns_per_op=%s max_ns_per_op=%s base_ns_per_op=%s\n",
+			alloc_names[a], workload_names[w], order, n, sz,
+			cpus[0], ops, reps,
+			fmt_cns(t[0], sizeof(t[0]), best),
+			fmt_cns(t[1], sizeof(t[1]), worst),
+			fmt_cns(t[2], sizeof(t[2]), best_base));
+	b->runs++;
+}
+
+/* remote and larson, at 64, 256 and mixed only. */
+static void run_cross(struct bench *b, unsigned int size)
+{
+	unsigned long mask = BIT(BW_REMOTE) | BIT(BW_LARSON);
+	unsigned int cpus[2], i;
+	enum bench_alloc a;
+	struct xrun *x;
+
+	if (!(b->workload_mask & mask))
+		return;
+	if (size != 64 && size != 256 && size != BENCH_MIXED)
+		return;
+	cpus[0] = raw_smp_processor_id();
+	cpus[1] = cpumask_any_but(cpu_online_mask, cpus[0]);
+	if (num_online_cpus() < 2 || cpus[1] >= nr_cpu_ids) {
+		pr_info("skip workloads=remote,larson reason=fewer than 2 online CPUs (%u)\n",
+			num_online_cpus());
+		return;
+	}
+	x = vzalloc(sizeof(*x));
+	if (!x) {
+		b->ret = -ENOMEM;
+		return;
+	}
+	x->b = b;
+	for (i = 0; i < 2; i++) {
+		x->t[i].x = x;
+		x->t[i].id = i;
+	}
+	if (test_bit(BW_REMOTE, &b->workload_mask)) {
+		for (a = BA_NULL; a < BA_NR; a++) {
+			if (alloc_applies(b, BW_REMOTE, a, size))
+				measure_x(b, x, BW_REMOTE, a, 0, size, cpus);
+		}
+	}
+	if (test_bit(BW_LARSON, &b->workload_mask)) {
+		for (i = 0; i < ARRAY_SIZE(larson_pcts); i++) {
+			for (a = BA_NULL; a < BA_NR; a++) {
+				if (alloc_applies(b, BW_LARSON, a, size))
+					measure_x(b, x, BW_LARSON, a,
+						  larson_pcts[i], size, cpus);
+			}
+		}
+	}
+	vfree(x);
 }
 
 static void run_size(struct bench *b, unsigned int size)
@@ -458,6 +869,7 @@ static void run_size(struct bench *b, unsigned int size)
 			}
 		}
 	}
+	run_cross(b, size);
 }
 
 static void fill_sizes(struct bench *b, unsigned int size)
