@@ -10,7 +10,7 @@
 #   make install      memstat, memload and their man pages (DESTDIR, PREFIX)
 #   make checkpatch   checkpatch --strict on module/ and include/
 #   make sparse       sparse (C=2) over the kernel code
-#   make sizeclasses  regenerate module/sizeclasses.[ch] (module/mksizeclasses.c)
+#   make sizeclasses  regenerate module/sizeclasses.[ch] (scripts/mksizeclasses.c)
 #
 # Every target first makes sure the Debian packages it needs are present
 # (scripts/deps installs them as root).  KVER=/KDIR= pick another kernel.
@@ -41,7 +41,7 @@ YNL_TAR	  ?= /usr/src/linux-source-6.12.tar.xz
 YNL	  := $(BUILD)/ynl
 
 # What checkpatch and sparse look at: our kernel sources, not Kbuild output.
-KERNEL_SRCS = $(filter-out %.mod.c module/mksizeclasses.c,$(wildcard module/*.[ch] include/linux/*.h include/uapi/linux/*.h \
+KERNEL_SRCS = $(filter-out %.mod.c,$(wildcard module/*.[ch] include/linux/*.h include/uapi/linux/*.h \
 					      selftests/modules/*.c bench/*.c))
 
 all: module user selftests
