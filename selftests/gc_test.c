@@ -33,7 +33,6 @@
 #include "memarena_test.h"
 
 #define MiB		(1ULL << 20)
-#define NOBODY		65534
 #define NSTATS		(MEMARENA_A_STATS_MAX + 1)
 #define NCYCLE		(MEMARENA_A_CYCLE_MAX + 1)
 #define RING		MEMARENA_PAUSE_RING
@@ -463,31 +462,6 @@ static int kernel_free(uint64_t *total, uint64_t *memfree)
 
 /* --- raw netlink, for the extack ------------------------------------------ */
 
-struct raw_reply {
-	int error;		/* of the NLMSG_ERROR, 1 if none came */
-	int replies;		/* other messages before it */
-	char msg[256];		/* NLMSGERR_ATTR_MSG, "" if none */
-	long offs;		/* NLMSGERR_ATTR_OFFS, -1 if none */
-	long miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, -1 if none */
-};
-
-static int raw_open(void)
-{
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	struct timeval tv = { .tv_sec = 5 };
-	int one = 1;
-
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 struct raw_req {
 	struct nlmsghdr n;
 	struct genlmsghdr g;
@@ -514,67 +488,6 @@ static size_t raw_build(struct raw_req *q, int family, int cmd, uint32_t seq,
 		q->n.nlmsg_len += NLA_ALIGN(a->nla_len);
 	}
 	return q->n.nlmsg_len;
-}
-
-static int raw_transact(int fd, const void *req, size_t len, uint32_t seq,
-			struct raw_reply *r)
-{
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	static char buf[65536];
-	struct nlmsghdr *nlh;
-	ssize_t n;
-
-	r->error = 1;
-	r->replies = 0;
-	r->msg[0] = '\0';
-	r->offs = -1;
-	r->miss_type = -1;
-	if (sendto(fd, req, len, 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) != (ssize_t)len)
-		return -errno;
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			return -errno;
-		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n);
-		     nlh = NLMSG_NEXT(nlh, n)) {
-			struct nlmsgerr *e = NLMSG_DATA(nlh);
-			struct nlattr *a;
-			int off, rem;
-
-			if (nlh->nlmsg_seq != seq)
-				continue;
-			if (nlh->nlmsg_type != NLMSG_ERROR) {
-				r->replies++;
-				continue;
-			}
-			r->error = e->error;
-			if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-				return 0;
-			off = NLMSG_HDRLEN + sizeof(*e);
-			if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-				off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
-			rem = (int)nlh->nlmsg_len - off;
-			a = (struct nlattr *)((char *)nlh + off);
-			while (rem >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) &&
-			       a->nla_len <= rem) {
-				void *data = (char *)a + NLA_HDRLEN;
-				int dlen = a->nla_len - NLA_HDRLEN;
-
-				if (a->nla_type == NLMSGERR_ATTR_MSG)
-					snprintf(r->msg, sizeof(r->msg), "%.*s",
-						 dlen, (char *)data);
-				else if (a->nla_type == NLMSGERR_ATTR_OFFS && dlen == 4)
-					r->offs = *(uint32_t *)data;
-				else if (a->nla_type == NLMSGERR_ATTR_MISS_TYPE &&
-					 dlen == 4)
-					r->miss_type = *(uint32_t *)data;
-				rem -= NLA_ALIGN(a->nla_len);
-				a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
-			}
-			return 0;
-		}
-	}
 }
 
 /* --- the fixture ---------------------------------------------------------- */
@@ -1045,25 +958,6 @@ TEST_F_TIMEOUT(gc, monitor_sees_one_event_per_forced_cycle, 60)
 }
 
 /* --- 6 -------------------------------------------------------------------- */
-
-/* Run fn() as uid/gid nobody in a child; its exit status. */
-static int as_nobody(int (*fn)(void))
-{
-	int status;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
-			_exit(100);
-		_exit(fn());
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
 
 static int nobody_admin(void)
 {

@@ -11,7 +11,6 @@
 #include "kselftest_harness.h"
 #include "memarena_test.h"
 
-#define NOBODY	65534
 
 /* Read the whole file into buf; returns bytes read or -errno. */
 static ssize_t read_file(const char *path, char *buf, size_t size)
@@ -36,25 +35,6 @@ static ssize_t read_file(const char *path, char *buf, size_t size)
 	buf[total] = '\0';
 	close(fd);
 	return total;
-}
-
-/* Run fn() as uid/gid nobody in a child; return its exit status. */
-static int as_nobody(int (*fn)(void))
-{
-	int status;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
-			_exit(100);
-		_exit(fn());
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 FIXTURE(memstats) {
