@@ -93,9 +93,12 @@ struct workqueue_struct;
  *                  (@central->lock)
  *   MA_SPAN_LARGE  holds one large object (owner: ma_heap.lock for the
  *                  state change on free, @owner->lock for @list)
+ *   MA_SPAN_RELEASED  pages given back to the page allocator by the
+ *                  scavenger: a hole in its heap arena, never carved
+ *                  again, on no list (ma_heap.lock)
  * DEAD -> FREE | INIT | LARGE under ma_heap.lock, INIT -> SMALL by the
- * central that grows (smp_store_release), SMALL | LARGE -> FREE and
- * FREE -> DEAD under ma_heap.lock.
+ * central that grows (smp_store_release), SMALL | LARGE -> FREE,
+ * FREE -> RELEASED and FREE | RELEASED -> DEAD under ma_heap.lock.
  *
  * Invariant: for MA_SPAN_SMALL, @nalloc bits are set in @allocbits and
  * every object whose bit is clear holds ma_free_cookie(obj) in its first
@@ -123,6 +126,7 @@ enum ma_span_state {
 	MA_SPAN_INIT,
 	MA_SPAN_SMALL,
 	MA_SPAN_LARGE,
+	MA_SPAN_RELEASED,
 };
 
 /*
@@ -130,18 +134,38 @@ enum ma_span_state {
  *
  * Its metadata lives in separate pages (counted in GCSys), so the arena's
  * pages hold only objects.  @spans maps every page to its span: all pages
- * of an in-use span, the first and last page of a free span (boundary
- * tags for coalescing).  Entries are written under ma_heap.lock and read
- * locklessly by ma_span_of().
+ * of an in-use span, the first and last page of a free or released span
+ * (boundary tags for coalescing).  Entries are written under ma_heap.lock
+ * and read locklessly by ma_span_of().
+ *
+ * The block is split into order-0 pages (split_page()) when it joins the
+ * heap, so that the scavenger can give back single runs of free pages
+ * (released spans, marked in @released) and the rest when the arena goes.
+ *
+ * Invariant: @inuse_pages is the page count of its INIT, SMALL and LARGE
+ * spans; arenas with none are at the head of ma_heap.arenas, the others
+ * after them.  @released_pages bits are set in @released.
  */
 struct ma_heap_arena {
 	unsigned long base;
-	struct page *page;
+	struct page *page;		/* the first of 1 << order pages */
 	struct page *meta_page;		/* the pages holding this struct */
 	unsigned int order;
 	unsigned int meta_order;
+	unsigned int inuse_pages;	/* ma_heap.lock */
+	unsigned int released_pages;	/* ma_heap.lock */
+	unsigned long *released;	/* ma_heap.lock: bitmap, after @spans */
 	struct list_head node;		/* ma_heap.arenas */
 	struct ma_span *spans[];	/* 1 << order entries */
+};
+
+/*
+ * struct ma_page_run - pages taken out of the heap by the scavenger, to be
+ * given to the page allocator after an RCU grace period
+ */
+struct ma_page_run {
+	struct page *page;
+	unsigned int npages;
 };
 
 /*
@@ -204,11 +228,13 @@ struct ma_mcache {
  *	statistics reader can take a consistent snapshot without the lock
  * @free: free spans by page count (index npages - 1)
  * @nonempty: bit i set when @free[i] is not empty
- * @arenas: every heap arena
+ * @arenas: every heap arena, those without a page in use first
  * @central: the global central lists, one per size class
  * @sys: bytes of heap arenas obtained from the buddy allocator
  * @inuse: bytes in spans that are SMALL, INIT or LARGE
- * @released: bytes of @sys given back to the page allocator (scavenger)
+ * @released: bytes of @sys given back to the page allocator (scavenger):
+ *	holes in heap arenas and arenas given back, less what new arenas
+ *	reused; @sys - @released is what the heap holds
  * @narenas: number of heap arenas
  * @spanalloc: allocator of struct ma_span (Go's fixalloc)
  * @gc_sys: bytes of allocator metadata: heap arena metadata, index nodes
@@ -326,8 +352,12 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 			      u8 state, gfp_t gfp);
 void ma_heap_free(struct ma_span *s);
 void ma_heap_free_list(struct list_head *spans);
-struct ma_heap_arena *ma_heap_release_one(u64 *pause_ns);
+struct ma_heap_arena *ma_heap_release_one(u64 max_bytes, u64 *bytes,
+					  u64 *pause_ns);
 void ma_heap_arena_free(struct ma_heap_arena *ha);
+unsigned int ma_heap_release_pages(u64 want, struct ma_page_run *runs,
+				   unsigned int max, u64 *bytes, u64 *pause_ns);
+void ma_heap_free_run(const struct ma_page_run *run);
 
 /* --- mspan.c ----------------------------------------------------------- */
 
@@ -477,6 +507,7 @@ u64 ma_other_sys_bytes(u64 arenas);
 int ma_scav_init(void);
 void ma_scav_exit(void);
 void ma_scav_heap_grew(void);
+bool ma_scav_limit_room(u64 bytes);
 
 #ifdef __KERNEL__
 /* --- interfaces (kernel only) ------------------------------------------ */

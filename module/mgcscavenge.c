@@ -10,11 +10,14 @@
  *	1. drains per-CPU caches: those that were idle since the previous
  *	   cycle (background), or all of them (forced, shrinker); drained
  *	   objects go back to their spans, and spans left empty to the heap;
- *	2. gives entirely free heap arenas back to the buddy allocator, one
- *	   per ma_heap.lock hold, while the heap retained from the page
- *	   allocator (HeapSys - HeapReleased) exceeds the goal, or the whole
- *	   footprint (Sys - HeapReleased) exceeds the memory limit, or
- *	   unconditionally when forced or shrinking;
+ *	2. gives memory back to the buddy allocator while the heap retained
+ *	   from the page allocator (HeapSys - HeapReleased) exceeds the
+ *	   goal, or the whole footprint (Sys - HeapReleased) exceeds the
+ *	   memory limit, or unconditionally when forced or shrinking: first
+ *	   heap arenas without a page in use, whole (one per ma_heap.lock
+ *	   hold, and only one that the excess covers), then runs of free
+ *	   pages inside arenas that still hold objects, largest first
+ *	   (MA_RELEASE_SCAN runs per hold), which become holes in them;
  *	3. is recorded (ma_gc_record()) and announced on the "events"
  *	   multicast group.
  *
@@ -24,9 +27,14 @@
  * limit.  NextGC reports the goal of the last cycle.  Growing the heap
  * past the limit kicks the scavenger at once.
  *
+ * Everything given back is freed after one RCU grace period per cycle
+ * (or per MA_SCAV_RUNS runs): a lockless lookup of a bad free may still
+ * be looking at it.
+ *
  * Cost: the background work wakes every scavenge_interval_ms and runs a
  * cycle only when there is something to give back; a cycle holds each
- * CPU's cache lock for one drain and ma_heap.lock for one arena at a time.
+ * CPU's cache lock for one drain and ma_heap.lock for one arena or one
+ * batch of runs at a time.
  * PauseNs is the sum of those holds, the time allocators could have
  * waited for the cycle.
  */
@@ -82,6 +90,10 @@ static DEFINE_MUTEX(ma_cycle_mutex);	/* one cycle at a time */
 static u64 *ma_cpu_activity;		/* per CPU id, for idle drains */
 static bool ma_scav_running;
 
+/* Runs of pages waiting for a grace period; ma_cycle_mutex. */
+#define MA_SCAV_RUNS	256
+static struct ma_page_run ma_scav_runs[MA_SCAV_RUNS];
+
 enum ma_cycle_kind {
 	MA_CYCLE_BACKGROUND,
 	MA_CYCLE_FORCED,
@@ -117,17 +129,57 @@ static bool ma_scav_over_limit(void)
 	return limit && ma_scav_footprint(&retained, &inuse) > limit;
 }
 
-/* Whether to give back one more arena. */
-static bool ma_scav_should_release(enum ma_cycle_kind kind)
+/**
+ * ma_scav_limit_room() - whether the footprint may grow by @bytes
+ * @bytes: a heap arena about to be obtained
+ *
+ * Context: Any context.
+ * Return: false if a memory limit is set and @bytes more would pass it.
+ */
+bool ma_scav_limit_room(u64 bytes)
 {
-	u64 retained, inuse, footprint, limit = READ_ONCE(memory_limit);
+	u64 retained, inuse, limit = READ_ONCE(memory_limit);
+
+	return !limit || ma_scav_footprint(&retained, &inuse) + bytes <= limit;
+}
+
+/* Bytes still to give back in this cycle: above the goal or the limit. */
+static u64 ma_scav_excess(enum ma_cycle_kind kind)
+{
+	u64 retained, inuse, footprint, goal, limit = READ_ONCE(memory_limit);
+	u64 over = 0;
 
 	if (kind != MA_CYCLE_BACKGROUND)
-		return true;
+		return U64_MAX;
 	footprint = ma_scav_footprint(&retained, &inuse);
 	if (limit && footprint > limit)
-		return true;
-	return retained > ma_scav_goal(inuse);
+		over = footprint - limit;
+	goal = ma_scav_goal(inuse);
+	if (retained > goal)
+		over = max(over, retained - goal);
+	return over;
+}
+
+/* Give what the cycle took out of the heap to the page allocator. */
+static void ma_scav_free(struct list_head *arenas, unsigned int nruns,
+			 u64 *rcu_ns)
+{
+	struct ma_heap_arena *ha, *tmp;
+	unsigned int i;
+	u64 t0;
+
+	if (list_empty(arenas) && !nruns)
+		return;
+	/* Lockless lookups (bad frees) may still read them. */
+	t0 = ktime_get_ns();
+	synchronize_rcu();
+	*rcu_ns += ktime_get_ns() - t0;
+	list_for_each_entry_safe(ha, tmp, arenas, node) {
+		list_del(&ha->node);
+		ma_heap_arena_free(ha);
+	}
+	for (i = 0; i < nruns; i++)
+		ma_heap_free_run(&ma_scav_runs[i]);
 }
 
 /*
@@ -138,9 +190,9 @@ static bool ma_scav_should_release(enum ma_cycle_kind kind)
  */
 static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 {
-	struct ma_heap_arena *ha, *tmp;
-	u64 t0, rcu_ns = 0, inuse, retained;
-	unsigned int drained;
+	u64 t0, rcu_ns = 0, inuse, retained, excess, bytes;
+	unsigned int drained, nruns = 0, n;
+	struct ma_heap_arena *ha;
 	LIST_HEAD(freed);
 	bool over;
 
@@ -149,30 +201,41 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 	c->forced = kind == MA_CYCLE_FORCED;
 	t0 = ktime_get_ns();
 
-	/* Over the limit, busy CPUs' caches go too: they pin whole arenas. */
+	/* Over the limit, busy CPUs' caches go too: they pin spans. */
 	over = ma_scav_over_limit();
 	drained = ma_mcache_drain_cpus(ma_scav_wq,
 				       kind == MA_CYCLE_BACKGROUND && !over ?
 				       ma_cpu_activity : NULL, &c->pause_ns,
 				       kind == MA_CYCLE_SHRINK);
 
-	while (ma_scav_should_release(kind)) {
-		ha = ma_heap_release_one(&c->pause_ns);
+	/*
+	 * Whole arenas first: they take their metadata with them.  With no
+	 * excess, only arenas that are all holes go.
+	 */
+	for (;;) {
+		excess = ma_scav_excess(kind);
+		ha = ma_heap_release_one(excess, &bytes, &c->pause_ns);
 		if (!ha)
 			break;
-		c->released += PAGE_SIZE << ha->order;
+		c->released += bytes;
 		list_add(&ha->node, &freed);
 		cond_resched();
 	}
-	if (!list_empty(&freed)) {
-		u64 r0 = ktime_get_ns();
-
-		/* Lockless lookups (bad frees) may still read them. */
-		synchronize_rcu();
-		rcu_ns = ktime_get_ns() - r0;
-		list_for_each_entry_safe(ha, tmp, &freed, node)
-			ma_heap_arena_free(ha);
+	while ((excess = ma_scav_excess(kind))) {
+		n = ma_heap_release_pages(excess, ma_scav_runs + nruns,
+					  MA_SCAV_RUNS - nruns, &bytes,
+					  &c->pause_ns);
+		if (!n)
+			break;
+		c->released += bytes;
+		nruns += n;
+		if (nruns == MA_SCAV_RUNS) {
+			ma_scav_free(&freed, nruns, &rcu_ns);
+			nruns = 0;
+		}
+		cond_resched();
 	}
+	ma_scav_free(&freed, nruns, &rcu_ns);
 
 	if (kind != MA_CYCLE_FORCED && !drained && !c->released)
 		return false;
@@ -204,8 +267,9 @@ static void ma_scav_workfn(struct work_struct *work)
  * ma_scav_force() - run a full reclaim cycle now (MEMARENA_CMD_GC)
  * @c: filled with the cycle, as recorded
  *
- * Every per-CPU cache is drained and every entirely free heap arena given
- * back, whatever the goal.  Counted in NumForcedGC.
+ * Every per-CPU cache is drained and every free page given back (heap
+ * arenas without a page in use whole, the rest as runs), whatever the
+ * goal.  Counted in NumForcedGC.
  *
  * Context: Process context, may sleep.
  * Return: 0, or -EINTR if interrupted while waiting for a running cycle.

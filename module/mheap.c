@@ -11,6 +11,14 @@
  * n pages takes the first free span of the smallest sufficient size.
  * Freeing a span merges it with a free left and right neighbour found
  * through the boundary tags in the span table.
+ *
+ * The scavenger takes pages out of the heap in two ways: a heap arena
+ * with no page in use goes back to the buddy allocator whole; otherwise
+ * runs of free pages become released spans, holes that stay in their
+ * arena until it goes.  Physical pages given back cannot be had again at
+ * the same address, so a hole is never carved; the heap grows into new
+ * arenas instead, reusing the released capacity first (HeapReleased
+ * moves back into the retained heap, as in Go).
  */
 
 #include "memarena.h"
@@ -18,7 +26,7 @@
 /* How often ma_heap_alloc() retries when other CPUs take what it got. */
 #define MA_HEAP_ALLOC_TRIES	64
 #define MA_HEAP_GROW_TRIES	4
-/* Free spans of arena size looked at per lock hold when releasing. */
+/* Arenas or spans looked at (bounded work) per lock hold when releasing. */
 #define MA_RELEASE_SCAN		32
 
 struct ma_heap ma_heap;
@@ -93,6 +101,23 @@ static int ma_spanalloc_reserve(unsigned int want, gfp_t gfp)
 }
 
 /* --- free span lists ---------------------------------------------------- */
+
+/* Keep arenas without a page in use at the head of ma_heap.arenas. */
+static void ma_arena_inuse_add(struct ma_heap_arena *ha, unsigned int npages)
+{
+	lockdep_assert_held(&ma_heap.lock);
+	if (!ha->inuse_pages)
+		list_move_tail(&ha->node, &ma_heap.arenas);
+	ha->inuse_pages += npages;
+}
+
+static void ma_arena_inuse_sub(struct ma_heap_arena *ha, unsigned int npages)
+{
+	lockdep_assert_held(&ma_heap.lock);
+	ha->inuse_pages -= npages;
+	if (!ha->inuse_pages)
+		list_move(&ha->node, &ma_heap.arenas);
+}
 
 static unsigned int ma_span_first_page(const struct ma_span *s)
 {
@@ -178,6 +203,7 @@ static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
 	s->npages = npages;
 	s->owner = NULL;
 	s->central = NULL;
+	ma_arena_inuse_add(s->harena, npages);
 	first = ma_span_first_page(s);
 	for (i = 0; i < npages; i++)
 		WRITE_ONCE(s->harena->spans[first + i], s);
@@ -231,11 +257,30 @@ static void ma_index_set(struct ma_heap_arena *ha, struct ma_heap_arena *val,
 		ma_heap.gc_sys += PAGE_SIZE;
 	}
 	n = 1UL << (ha->order - MA_ARENA_MIN_ORDER);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/*
+		 * Pages of an arena's holes go back to the buddy allocator,
+		 * which may merge them and hand them out again as a new heap
+		 * arena inside the old one's range: the new arena's entries
+		 * replace the old one's, and the old one, when it goes, must
+		 * not clear them.
+		 */
+		if (!val && lf->arena[l3 + i] != ha)
+			continue;
 		smp_store_release(&lf->arena[l3 + i], val); /* see above */
+	}
 }
 
 /* --- growing the heap ---------------------------------------------------- */
+
+/* Give split pages to the page allocator. */
+static void ma_free_page_range(struct page *page, unsigned int npages)
+{
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		__free_page(page + i);
+}
 
 /*
  * The order of the next heap arena: about a quarter of the heap so far,
@@ -249,6 +294,9 @@ static unsigned int ma_heap_grow_order(unsigned int npages)
 
 	while (order < MA_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 4)
 		order++;
+	/* Near the memory limit, grow by as little as possible. */
+	while (order > MA_ARENA_MIN_ORDER && !ma_scav_limit_room(PAGE_SIZE << order))
+		order--;
 	while (order < MA_ARENA_MAX_ORDER && (1U << order) < npages)
 		order++;
 	return order;
@@ -263,6 +311,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	struct page *page = NULL, *meta;
 	unsigned long flags, l1, l2, l3;
 	struct ma_span *s;
+	bool split = false;
 	size_t meta_size;
 	int err = -ENOMEM;
 	u64 reuse;
@@ -283,7 +332,8 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	if (!page)
 		return -ENOMEM;
 
-	meta_size = struct_size(ha, spans, 1UL << order);
+	meta_size = struct_size(ha, spans, 1UL << order) +
+		    BITS_TO_LONGS(1UL << order) * sizeof(long);
 	meta_order = get_order(meta_size);
 	meta = alloc_pages(gfp | __GFP_ZERO | __GFP_NOWARN, meta_order);
 	if (!meta)
@@ -294,6 +344,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	ha->meta_page = meta;
 	ha->order = order;
 	ha->meta_order = meta_order;
+	ha->released = (unsigned long *)&ha->spans[1UL << order];
 
 	ma_index_key(ha->base, &l1, &l2, &l3);
 	if (l1 >= ma_index_l1_size) {
@@ -317,6 +368,9 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 
 	if (ma_spanalloc_reserve(1, gfp))
 		goto out_free_nodes;
+	/* From now on its pages are given back one by one, if need be. */
+	split_page(page, order);
+	split = true;
 
 	ma_heap_lock(&flags);
 	s = ma_spanalloc_get();
@@ -328,7 +382,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	s->base = ha->base;
 	s->npages = 1U << order;
 	ma_free_add(s);
-	list_add_tail(&ha->node, &ma_heap.arenas);
+	list_add(&ha->node, &ma_heap.arenas);	/* no page in use */
 	ma_heap.narenas++;
 	/*
 	 * As Go: capacity given back earlier is reused first (it moves from
@@ -358,7 +412,10 @@ out_free_nodes:
 out_free_meta:
 	__free_pages(meta, meta_order);
 out_free_pages:
-	__free_pages(page, order);
+	if (split)
+		ma_free_page_range(page, 1U << order);
+	else
+		__free_pages(page, order);
 	return err;
 }
 
@@ -404,7 +461,12 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 	return NULL;
 }
 
-static void ma_heap_free_locked(struct ma_span *s)
+/*
+ * Merge @s with its left and right neighbours in @state (FREE: off their
+ * free lists), found through the boundary tags.  The caller lists @s and
+ * sets its tags.
+ */
+static void ma_span_absorb(struct ma_span *s, u8 state)
 {
 	struct ma_heap_arena *ha = s->harena;
 	unsigned int first = ma_span_first_page(s);
@@ -412,15 +474,12 @@ static void ma_heap_free_locked(struct ma_span *s)
 	struct ma_span *t;
 
 	lockdep_assert_held(&ma_heap.lock);
-	ma_heap.inuse -= (u64)s->npages << PAGE_SHIFT;
-	s->owner = NULL;
-	s->central = NULL;
-
 	if (first) {
 		t = ha->spans[first - 1];
-		if (t && t->state == MA_SPAN_FREE && t->harena == ha &&
+		if (t && t->state == state && t->harena == ha &&
 		    t->base + ((unsigned long)t->npages << PAGE_SHIFT) == s->base) {
-			ma_free_del(t);
+			if (state == MA_SPAN_FREE)
+				ma_free_del(t);
 			s->base = t->base;
 			s->npages += t->npages;
 			ma_spanalloc_put(t);
@@ -428,13 +487,24 @@ static void ma_heap_free_locked(struct ma_span *s)
 	}
 	if (last < (1U << ha->order)) {
 		t = ha->spans[last];
-		if (t && t->state == MA_SPAN_FREE && t->harena == ha &&
+		if (t && t->state == state && t->harena == ha &&
 		    t->base == s->base + ((unsigned long)s->npages << PAGE_SHIFT)) {
-			ma_free_del(t);
+			if (state == MA_SPAN_FREE)
+				ma_free_del(t);
 			s->npages += t->npages;
 			ma_spanalloc_put(t);
 		}
 	}
+}
+
+static void ma_heap_free_locked(struct ma_span *s)
+{
+	lockdep_assert_held(&ma_heap.lock);
+	ma_heap.inuse -= (u64)s->npages << PAGE_SHIFT;
+	ma_arena_inuse_sub(s->harena, s->npages);
+	s->owner = NULL;
+	s->central = NULL;
+	ma_span_absorb(s, MA_SPAN_FREE);
 	ma_free_add(s);
 }
 
@@ -477,69 +547,197 @@ void ma_heap_free_list(struct list_head *spans)
 	ma_heap_unlock(flags);
 }
 
+/* Take every span of an arena without a page in use off the heap's lists. */
+static void ma_heap_arena_unlink(struct ma_heap_arena *ha)
+{
+	unsigned int p = 0, n = 1U << ha->order;
+	struct ma_span *s;
+
+	lockdep_assert_held(&ma_heap.lock);
+	/* Only free and released spans: their first page is a boundary tag. */
+	while (p < n) {
+		s = ha->spans[p];
+		p += s->npages;
+		if (s->state == MA_SPAN_FREE)
+			ma_free_del(s);
+		ma_spanalloc_put(s);
+	}
+}
+
 /**
- * ma_heap_release_one() - take one entirely free heap arena out of the heap
+ * ma_heap_release_one() - take one heap arena without a page in use out
+ * of the heap
+ * @max_bytes: give back at most this many bytes held from the page
+ *	allocator (an arena made of released spans only is always taken)
+ * @bytes: set to the bytes it held (the pages not released before)
  * @pause_ns: incremented by the time ma_heap.lock was held
  *
- * Looks at most at MA_RELEASE_SCAN free spans of arena size (bounded work
- * under the lock).  The arena is unlinked from the free lists, the arena
- * list and the index, and its bytes move to HeapReleased (they stay in
- * HeapSys, as Go counts released address space).  The caller frees it
- * with ma_heap_arena_free() after an RCU grace period, since lockless
- * lookups (bad frees) may still be reading its span table.
+ * Looks at most at MA_RELEASE_SCAN arenas (bounded work under the lock).
+ * The arena's spans leave the heap, the arena leaves the arena list and
+ * the index, and its bytes move to HeapReleased (they stay in HeapSys, as
+ * Go counts released address space).  The caller frees it with
+ * ma_heap_arena_free() after an RCU grace period, since lockless lookups
+ * (bad frees) may still be reading its span table.
  *
  * Context: Any context; takes ma_heap.lock.
- * Return: the arena, or NULL if none is entirely free.
+ * Return: the arena, or NULL if none without a page in use fits.
  */
-struct ma_heap_arena *ma_heap_release_one(u64 *pause_ns)
+struct ma_heap_arena *ma_heap_release_one(u64 max_bytes, u64 *bytes,
+					  u64 *pause_ns)
 {
 	struct ma_index_mid *mid = NULL;
 	struct ma_index_leaf *leaf = NULL;
-	struct ma_heap_arena *ha = NULL;
-	unsigned int order, seen = 0;
+	struct ma_heap_arena *ha, *found = NULL;
+	unsigned int seen = 0;
 	unsigned long flags;
-	struct ma_span *s;
-	u64 t0;
+	u64 t0, held = 0;
 
 	t0 = ktime_get_ns();
 	ma_heap_lock(&flags);
-	for (order = MA_ARENA_MAX_ORDER;
-	     order >= MA_ARENA_MIN_ORDER && !ha && seen < MA_RELEASE_SCAN;
-	     order--) {
-		list_for_each_entry(s, &ma_heap.free[(1U << order) - 1], list) {
-			if (s->harena->order == order) {
-				ha = s->harena;
-				break;
-			}
-			if (++seen >= MA_RELEASE_SCAN)
-				break;
+	list_for_each_entry(ha, &ma_heap.arenas, node) {
+		if (ha->inuse_pages || seen++ == MA_RELEASE_SCAN)
+			break;
+		held = (u64)((1U << ha->order) - ha->released_pages) << PAGE_SHIFT;
+		if (held <= max_bytes) {
+			found = ha;
+			break;
 		}
 	}
-	if (ha) {
-		ma_free_del(s);
-		ma_spanalloc_put(s);
+	if (found) {
+		ha = found;
+		ma_heap_arena_unlink(ha);
 		list_del(&ha->node);
 		ma_heap.narenas--;
-		ma_heap.released += PAGE_SIZE << ha->order;
+		ma_heap.released += held;
 		ma_heap.gc_sys -= PAGE_SIZE << ha->meta_order;
 		/* The path exists: ma_index_set() needs no new node. */
 		ma_index_set(ha, NULL, &mid, &leaf);
+		*bytes = held;
 	}
 	ma_heap_unlock(flags);
 	*pause_ns += ktime_get_ns() - t0;
-	return ha;
+	return found;
 }
 
 /**
  * ma_heap_arena_free() - give a released heap arena to the page allocator
  * @ha: from ma_heap_release_one(), after an RCU grace period
  *
+ * Its pages that were not released before go back, then its metadata.
+ *
  * Context: Process context.
  */
 void ma_heap_arena_free(struct ma_heap_arena *ha)
 {
-	__free_pages(ha->page, ha->order);
+	unsigned int n = 1U << ha->order, i = 0, end;
+
+	for (;;) {
+		i = find_next_zero_bit(ha->released, n, i);
+		if (i >= n)
+			break;
+		end = find_next_bit(ha->released, n, i);
+		ma_free_page_range(ha->page + i, end - i);
+		i = end;
+	}
 	__free_pages(ha->meta_page, ha->meta_order);
+}
+
+/* Make a free span (off the free lists) a released one, merging holes. */
+static void ma_released_add(struct ma_span *s)
+{
+	struct ma_heap_arena *ha = s->harena;
+	unsigned int first = ma_span_first_page(s);
+
+	lockdep_assert_held(&ma_heap.lock);
+	bitmap_set(ha->released, first, s->npages);
+	ha->released_pages += s->npages;
+	ma_heap.released += (u64)s->npages << PAGE_SHIFT;
+	WRITE_ONCE(s->state, MA_SPAN_RELEASED);
+	ma_span_absorb(s, MA_SPAN_RELEASED);
+	first = ma_span_first_page(s);
+	WRITE_ONCE(ha->spans[first], s);
+	WRITE_ONCE(ha->spans[first + s->npages - 1], s);
+}
+
+/**
+ * ma_heap_release_pages() - take runs of free pages out of the heap
+ * @want: bytes to take, rounded up to pages
+ * @runs: where to store the runs taken
+ * @max: room in @runs; at most MA_RELEASE_SCAN are taken per call
+ * @bytes: set to the bytes taken
+ * @pause_ns: incremented by the time ma_heap.lock was held
+ *
+ * Takes the largest free spans first, and of a span larger than what is
+ * still wanted only its top pages.  They become released spans (holes
+ * in their arena, HeapReleased); the caller gives each run to the page
+ * allocator with ma_heap_free_run() after an RCU grace period.
+ *
+ * Context: Process context (may allocate span structures); takes
+ * ma_heap.lock once.
+ * Return: the number of runs stored, 0 if the heap has no free page.
+ */
+unsigned int ma_heap_release_pages(u64 want, struct ma_page_run *runs,
+				   unsigned int max, u64 *bytes, u64 *pause_ns)
+{
+	unsigned int n = 0, i, take;
+	struct ma_span *s, *t;
+	unsigned long flags;
+	u64 t0;
+
+	*bytes = 0;
+	max = min_t(unsigned int, max, MA_RELEASE_SCAN);
+	/* A split needs a structure; without, whole spans are still taken. */
+	ma_spanalloc_reserve(max, GFP_KERNEL);
+
+	t0 = ktime_get_ns();
+	ma_heap_lock(&flags);
+	while (n < max && want) {
+		i = find_last_bit(ma_heap.nonempty, MA_ARENA_MAX_PAGES);
+		if (i >= MA_ARENA_MAX_PAGES)
+			break;
+		s = list_first_entry(&ma_heap.free[i], struct ma_span, list);
+		/* Pages wanted, rounded up (without overflow: @want may be ~0). */
+		take = min_t(u64, s->npages,
+			     (want >> PAGE_SHIFT) + !!(want & ~PAGE_MASK));
+		t = NULL;
+		if (take < s->npages) {
+			t = ma_spanalloc_get();
+			if (!t)
+				take = s->npages;
+		}
+		ma_free_del(s);
+		if (take < s->npages) {
+			/* @s keeps its low pages free, @t is the top ones. */
+			s->npages -= take;
+			ma_free_add(s);
+			t->harena = s->harena;
+			t->base = s->base + ((unsigned long)s->npages << PAGE_SHIFT);
+			t->npages = take;
+			t->owner = NULL;
+			t->central = NULL;
+			s = t;
+		}
+		runs[n].page = s->harena->page + ma_span_first_page(s);
+		runs[n].npages = take;
+		n++;
+		ma_released_add(s);
+		*bytes += (u64)take << PAGE_SHIFT;
+		want -= min_t(u64, want, (u64)take << PAGE_SHIFT);
+	}
+	ma_heap_unlock(flags);
+	*pause_ns += ktime_get_ns() - t0;
+	return n;
+}
+
+/**
+ * ma_heap_free_run() - give a run of released pages to the page allocator
+ * @run: from ma_heap_release_pages(), after an RCU grace period
+ *
+ * Context: Any context.
+ */
+void ma_heap_free_run(const struct ma_page_run *run)
+{
+	ma_free_page_range(run->page, run->npages);
 }
 
 /**
@@ -594,17 +792,16 @@ void ma_heap_exit(void)
 	struct ma_heap_arena *ha, *tmp;
 	struct page *page, *ptmp;
 	unsigned long leaked = 0, l1, l2;
-	struct ma_span *s;
 
 	list_for_each_entry_safe(ha, tmp, &ma_heap.arenas, node) {
-		s = ha->spans[0];
 		list_del(&ha->node);
-		if (s && s->state == MA_SPAN_FREE &&
-		    s->npages == (1U << ha->order))
-			__free_pages(ha->page, ha->order);
-		else
-			leaked += PAGE_SIZE << ha->order;
-		__free_pages(ha->meta_page, ha->meta_order);
+		if (ha->inuse_pages) {
+			leaked += PAGE_SIZE *
+				  ((1UL << ha->order) - ha->released_pages);
+			__free_pages(ha->meta_page, ha->meta_order);
+		} else {
+			ma_heap_arena_free(ha);
+		}
 	}
 	if (leaked)
 		pr_warn("memarena: %lu bytes of heap still hold objects at unload; left allocated\n",

@@ -202,6 +202,8 @@ static const struct obj *check_objs(struct obj *o, unsigned int n)
 	return NULL;
 }
 
+#define MA_RELEASE_TEST_RUNS	8
+
 /* --- the fixture -------------------------------------------------------- */
 
 FIXTURE(ma) {
@@ -211,6 +213,7 @@ FIXTURE(ma) {
 FIXTURE_SETUP(ma)
 {
 	ma_shim_reset();
+	ma_shim_forget_pages();
 	nlive_arenas = 0;
 	rng = 0x9e3779b97f4a7c15UL;
 	ASSERT_EQ(0, ma_malloc_init());
@@ -1106,6 +1109,150 @@ TEST_F(ma, bad_free_detection)
  * softirq context, arena create/destroy and drain in process context.  The shim's lockdep WARNs on a lock class used in irq
  * context and also with interrupts enabled, and on sleeping in irq context.
  */
+/* --- giving pages back (the scavenger's part of the heap) ------------------ */
+
+/* ma_heap_release_pages() until @want is met or no free page is left. */
+static u64 release_pages(u64 want, unsigned int *nruns)
+{
+	struct ma_page_run runs[MA_RELEASE_TEST_RUNS];
+	u64 bytes, total = 0, pause = 0;
+	unsigned int n, i;
+
+	while (want) {
+		n = ma_heap_release_pages(want, runs, MA_RELEASE_TEST_RUNS,
+					  &bytes, &pause);
+		if (!n)
+			break;
+		for (i = 0; i < n; i++)
+			ma_heap_free_run(&runs[i]);
+		*nruns += n;
+		total += bytes;
+		want -= min(want, bytes);
+	}
+	return total;
+}
+
+/*
+ * Free pages between live objects go back to the page allocator as holes;
+ * live objects are untouched (released pages are poisoned: ASan would
+ * report any touch); a free into a hole is refused without touching it;
+ * new arenas reuse released capacity before HeapSys grows; arenas without
+ * a page in use go whole.
+ */
+TEST_F(ma, release_pages_between_live_objects)
+{
+	enum { N = 6000 };
+	struct obj *o = calloc(N, sizeof(*o));
+	u64 held, inuse, sys, released, bytes, pause = 0, total;
+	unsigned int i, n = 0, nruns = 0, narenas;
+	struct ma_heap_arena *ha;
+	struct ma_span *s;
+	void *hole = NULL;
+
+	ASSERT_TRUE(o != NULL);
+	for (i = 0; i < N; i++) {
+		o[i].p = memarena_alloc(rnd_size(256 << 10), GFP_KERNEL);
+		ASSERT_TRUE(o[i].p != NULL);
+		o[i].size = memarena_size(o[i].p);
+		o[i].seed = rnd();
+		fill(o[i].p, o[i].size, o[i].seed);
+	}
+	/* Free four in five, then flush the caches: spans empty out. */
+	for (i = 0; i < N; i++) {
+		if (rnd_below(5)) {
+			memarena_free(o[i].p);
+			continue;
+		}
+		o[n++] = o[i];
+	}
+	memarena_drain();
+	ASSERT_CONSISTENT();
+	inuse = ma_heap.inuse;
+	held = ma_heap.sys - ma_heap.released;
+	ASSERT_LT(inuse + (1 << 20), held) TH_LOG("too few free pages to test");
+	narenas = ma_heap.narenas;
+
+	/* A small request takes about that much, from the largest spans. */
+	sys = ma_heap.sys;
+	released = ma_heap.released;
+	total = release_pages(5 * PAGE_SIZE + 1, &nruns);
+	ASSERT_EQ(6 * PAGE_SIZE, total);
+	ASSERT_EQ(released + total, ma_heap.released);
+	ASSERT_EQ(sys, ma_heap.sys);
+	ASSERT_CONSISTENT();
+
+	/* Then everything free: only pages in use stay held. */
+	total = release_pages(U64_MAX, &nruns);
+	ASSERT_EQ(held - inuse - 6 * PAGE_SIZE, total);
+	ASSERT_EQ(inuse, ma_heap.sys - ma_heap.released);
+	ASSERT_EQ(inuse, ma_heap.inuse);
+	ASSERT_EQ(narenas, ma_heap.narenas);	/* holes, arenas stay */
+	ASSERT_EQ(0, release_pages(U64_MAX, &nruns));
+	ASSERT_CONSISTENT();
+	ASSERT_TRUE(check_objs(o, n) == NULL);
+	TH_LOG("%u live objects, %llu KiB in use, %llu KiB given back in %u runs",
+	       n, inuse >> 10, (held - inuse) >> 10, nruns);
+
+	/* A free into a hole is refused; the page is not touched. */
+	list_for_each_entry(ha, &ma_heap.arenas, node) {
+		s = ha->spans[0];
+		for (i = 0; i < 1U << ha->order; i += s->npages) {
+			s = ha->spans[i];
+			if (s->state == MA_SPAN_RELEASED) {
+				hole = (void *)(s->base + PAGE_SIZE * (s->npages / 2));
+				break;
+			}
+		}
+		if (hole)
+			break;
+	}
+	ASSERT_TRUE(hole != NULL);
+	ASSERT_BAD_FREE(hole);
+	ASSERT_EQ(0, memarena_size(hole));
+
+	/* New objects: new arenas, from released capacity first. */
+	sys = ma_heap.sys;
+	released = ma_heap.released;
+	for (i = 0; i < N / 2; i++) {
+		o[n + i].p = memarena_alloc(rnd_size(256 << 10), GFP_KERNEL);
+		ASSERT_TRUE(o[n + i].p != NULL);
+		o[n + i].size = memarena_size(o[n + i].p);
+		o[n + i].seed = rnd();
+		fill(o[n + i].p, o[n + i].size, o[n + i].seed);
+	}
+	n += N / 2;
+	ASSERT_GT(ma_heap.narenas, narenas);
+	ASSERT_TRUE(ma_heap.sys == sys || ma_heap.released == 0)
+		TH_LOG("HeapSys grew by %llu with %llu released",
+		       ma_heap.sys - sys, ma_heap.released);
+	ASSERT_LT(ma_heap.released, released);
+	ASSERT_CONSISTENT();
+	ASSERT_TRUE(check_objs(o, n) == NULL);
+
+	/* Everything freed: arenas go whole, holes and all. */
+	for (i = 0; i < n; i++)
+		memarena_free(o[i].p);
+	memarena_drain();
+	ASSERT_CONSISTENT();
+	ASSERT_IDLE();
+	/* An arena is only taken if the excess covers what it holds. */
+	ha = ha_first();
+	held = (u64)((1U << ha->order) - ha->released_pages) << PAGE_SHIFT;
+	if (held) {
+		list_for_each_entry(ha, &ma_heap.arenas, node)
+			held = min(held, (u64)((1U << ha->order) -
+					       ha->released_pages) << PAGE_SHIFT);
+		ASSERT_TRUE(ma_heap_release_one(held - 1, &bytes, &pause) == NULL ||
+			    bytes < held);
+	}
+	while ((ha = ma_heap_release_one(U64_MAX, &bytes, &pause)))
+		ma_heap_arena_free(ha);
+	ASSERT_EQ(0, ma_heap.narenas);
+	ASSERT_EQ(ma_heap.sys, ma_heap.released);
+	ASSERT_CONSISTENT();
+	free(o);
+}
+
 TEST_F(ma, contexts)
 {
 	static const enum ma_shim_context ctx[] = {

@@ -19,8 +19,10 @@
  * promises and agree exactly with the model; every 64 operations and at
  * the end also every byte of every object (and of each object freed, when
  * it is freed).
+ * OP_SCAVENGE gives memory back as the scavenger does, and checks that
+ * nothing touches it afterwards (the shim poisons released pages).
  * At the end, freeing everything and draining leaves the heap idle
- * (inuse 0, each heap arena one free span), and unloading leaves no page
+ * (inuse 0, each heap arena without holes one free span), and unloading leaves no page
  * or kmalloc allocation behind; LeakSanitizer checks the rest.
  *
  * Any violation aborts: a crash for libFuzzer, with the input saved.
@@ -36,7 +38,7 @@ enum op {
 	OP_ALLOC_SMALL, OP_ALLOC_SMALL2, OP_ALLOC_LARGE, OP_ARENA_ALLOC,
 	OP_FREE, OP_FREE2, OP_FREE_BOGUS, OP_DOUBLE_FREE, OP_CPU, OP_DRAIN,
 	OP_HOTPLUG, OP_ARENA_DESTROY, OP_FAULT, OP_NMI, OP_CONTEXT,
-	OP_BURST_ALLOC, OP_BURST_FREE, NR_OPS
+	OP_BURST_ALLOC, OP_BURST_FREE, OP_SCAVENGE, NR_OPS
 };
 
 struct slot {
@@ -308,6 +310,58 @@ static void restore_context(void)
 	ma_shim_set_context(fz.ctx);
 }
 
+/*
+ * The scavenger's part of a cycle (mgcscavenge.c is kernel-only): give
+ * back @want bytes, whole heap arenas first when @arenas, then runs of
+ * free pages.  The shim has no RCU readers: runs and arenas are freed at
+ * once, and their pages poisoned, so any later touch is an ASan report.
+ * A free of an address in a run just released must be refused without
+ * touching it.
+ */
+static void scavenge(u64 want, bool arenas)
+{
+	struct ma_page_run runs[8];
+	struct ma_heap_arena *ha;
+	u64 bytes, pause = 0, released;
+	unsigned int n, i;
+	char *hole;
+
+	while (arenas && want) {
+		released = ma_heap.released;
+		ha = ma_heap_release_one(want, &bytes, &pause);
+		if (!ha)
+			break;
+		FZ_CHECK(bytes <= want, "arena of %llu bytes for %llu", bytes, want);
+		FZ_CHECK(ma_heap.released == released + bytes, "released %llu + %llu",
+			 released, bytes);
+		ma_heap_arena_free(ha);
+		want -= bytes;
+	}
+	while (want) {
+		released = ma_heap.released;
+		n = ma_heap_release_pages(want, runs, ARRAY_SIZE(runs), &bytes, &pause);
+		if (!n)
+			break;
+		FZ_CHECK(n <= ARRAY_SIZE(runs), "%u runs", n);
+		/* At most @want rounded up to a page. */
+		FZ_CHECK(bytes <= want || bytes - want < PAGE_SIZE,
+			 "%llu bytes for %llu",
+			 bytes, want);
+		FZ_CHECK(ma_heap.released == released + bytes, "released %llu + %llu",
+			 released, bytes);
+		hole = (char *)page_address(runs[0].page) +
+		       byte() % runs[0].npages * PAGE_SIZE;
+		for (i = 0; i < n; i++)
+			ma_heap_free_run(&runs[i]);
+		bad_free(hole);
+		want -= min(want, bytes);
+	}
+	/* Everything asked for was given back, or no free page is held. */
+	FZ_CHECK(!want || ma_heap.sys - ma_heap.released == ma_heap.inuse,
+		 "%llu bytes wanted, %llu held, %llu in use", want,
+		 ma_heap.sys - ma_heap.released, ma_heap.inuse);
+}
+
 static void do_op(enum op op)
 {
 	unsigned int i, cpu;
@@ -473,6 +527,13 @@ static void do_op(enum op op)
 		for (i = 1 + b % 128; i-- && fz.nlive; )
 			free_live(b & 0x80 ? fz.nlive - 1 : (i * 7919) % fz.nlive);
 		break;
+	case OP_SCAVENGE:
+		b = byte();
+		process_context();
+		scavenge(b & 0x40 ? U64_MAX : ((u64)u16_() + 1) << (PAGE_SHIFT - 2),
+			 b & 0x80);
+		restore_context();
+		break;
 	case NR_OPS:
 		break;
 	}
@@ -547,6 +608,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 	ma_shim_quiet = true;
 	ma_shim_nr_cpus = 1 + (cfg >> 2) % 4;
 	ma_shim_reset();
+	ma_shim_forget_pages();
 	ma_shim_init_on_alloc = cfg & 1;
 	ma_shim_init_on_free = cfg & 2;
 	memset(&ma_heap, 0, sizeof(ma_heap));

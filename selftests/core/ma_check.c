@@ -7,6 +7,8 @@
 
 static char msg[512];
 
+#define MA_INDEX_GRANULE_PAGES	(1UL << MA_ARENA_MIN_ORDER)
+
 #define CHECK(cond, fmt, ...) do {					\
 	if (!(cond)) {							\
 		snprintf(msg, sizeof(msg), "%s:%d: %s: " fmt, __func__,	\
@@ -28,7 +30,9 @@ struct tally {
 	unsigned long large;		/* LARGE spans */
 	u64 large_bytes;
 	u64 nalloc[MA_NUM_SIZE_CLASSES];	/* bits set in SMALL spans */
-	u64 sys, inuse;
+	u64 inuse;
+	u64 held;			/* arena pages not released */
+	bool busy_seen;			/* an arena with pages in use */
 };
 
 static bool is_arena_central(const struct ma_central *c,
@@ -89,7 +93,8 @@ static const char *check_harena(struct ma_heap_arena *ha, unsigned int flags,
 				unsigned int narenas, struct tally *t)
 {
 	unsigned int npages = 1U << ha->order, p = 0, i;
-	bool prev_free = false;
+	unsigned int inuse_pages = 0, released_pages = 0;
+	bool prev_free = false, prev_released = false;
 	struct ma_span *s;
 
 	CHECK(ha->order >= MA_ARENA_MIN_ORDER && ha->order <= MA_ARENA_MAX_ORDER,
@@ -98,7 +103,6 @@ static const char *check_harena(struct ma_heap_arena *ha, unsigned int flags,
 	      "heap arena %#lx not aligned to its size", ha->base);
 	CHECK(ha->base == (unsigned long)page_address(ha->page), "%#lx", ha->base);
 	CHECK(page_address(ha->meta_page) == (void *)ha, "heap arena %#lx", ha->base);
-	t->sys += PAGE_SIZE << ha->order;
 	while (p < npages) {
 		s = ha->spans[p];
 		CHECK(s, "heap arena %#lx: page %u has no span", ha->base, p);
@@ -114,8 +118,26 @@ static const char *check_harena(struct ma_heap_arena *ha, unsigned int flags,
 			      s->base);
 			CHECK(ha->spans[p + s->npages - 1] == s,
 			      "free span %#lx: no boundary tag at its end", s->base);
+			for (i = 0; i < s->npages; i++)
+				CHECK(!test_bit(p + i, ha->released),
+				      "free span %#lx: page %u marked released",
+				      s->base, i);
 			prev_free = true;
+			prev_released = false;
 			t->free_spans++;
+			break;
+		case MA_SPAN_RELEASED:
+			CHECK(!prev_released, "released spans at %#lx and before not merged",
+			      s->base);
+			CHECK(ha->spans[p + s->npages - 1] == s,
+			      "released span %#lx: no boundary tag at its end", s->base);
+			for (i = 0; i < s->npages; i++)
+				CHECK(test_bit(p + i, ha->released),
+				      "released span %#lx: page %u not marked",
+				      s->base, i);
+			released_pages += s->npages;
+			prev_released = true;
+			prev_free = false;
 			break;
 		case MA_SPAN_SMALL:
 		case MA_SPAN_LARGE:
@@ -133,14 +155,32 @@ static const char *check_harena(struct ma_heap_arena *ha, unsigned int flags,
 				t->large++;
 				t->large_bytes += (u64)s->npages << PAGE_SHIFT;
 			}
+			for (i = 0; i < s->npages; i++)
+				CHECK(!test_bit(p + i, ha->released),
+				      "span %#lx in use: page %u marked released",
+				      s->base, i);
 			t->inuse += (u64)s->npages << PAGE_SHIFT;
+			inuse_pages += s->npages;
 			prev_free = false;
+			prev_released = false;
 			break;
 		default:
 			CHECK(0, "span %#lx in state %u at rest", s->base, s->state);
 		}
 		p += s->npages;
 	}
+	CHECK(inuse_pages == ha->inuse_pages, "heap arena %#lx: %u pages in use, says %u",
+	      ha->base, inuse_pages, ha->inuse_pages);
+	CHECK(released_pages == ha->released_pages,
+	      "heap arena %#lx: %u pages released, says %u", ha->base,
+	      released_pages, ha->released_pages);
+	CHECK(released_pages < npages || !inuse_pages, "heap arena %#lx", ha->base);
+	/* Arenas without a page in use come first in the list. */
+	CHECK(inuse_pages || !t->busy_seen,
+	      "idle heap arena %#lx after one in use", ha->base);
+	if (inuse_pages)
+		t->busy_seen = true;
+	t->held += (u64)(npages - released_pages) << PAGE_SHIFT;
 	return NULL;
 }
 
@@ -286,9 +326,9 @@ out:
 static const char *check_index(void)
 {
 	unsigned long l1, l2, l3, key, mids = 0, leaves = 0, entries = 0, granules = 0;
-	struct ma_heap_arena *ha;
+	struct ma_heap_arena *ha, *other;
+	unsigned long g, n, first;
 	u64 gc = 0;
-	unsigned long g, n;
 
 	for (l1 = 0; l1 < ma_index_l1_size; l1++) {
 		if (!ma_index[l1])
@@ -311,12 +351,35 @@ static const char *check_index(void)
 			l3 = key & MA_INDEX_NODE_MASK;
 			CHECK(l1 < ma_index_l1_size && ma_index[l1] &&
 			      ma_index[l1]->leaf[l2] &&
-			      ma_index[l1]->leaf[l2]->arena[l3] == ha,
-			      "heap arena %#lx: index entry %lu wrong", ha->base, g);
+			      ma_index[l1]->leaf[l2]->arena[l3],
+			      "heap arena %#lx: no index entry %lu", ha->base, g);
+			other = ma_index[l1]->leaf[l2]->arena[l3];
+			if (other == ha) {
+				granules++;
+				continue;
+			}
+			/*
+			 * Pages of holes given back and handed out again as a
+			 * newer heap arena inside this one's range: that one's
+			 * entry, and none of this one's pages left there.
+			 */
+			CHECK(other->base <= ha->base + (g << MA_ARENA_MIN_SHIFT) &&
+			      ha->base + ((g + 1) << MA_ARENA_MIN_SHIFT) <=
+			      other->base + (PAGE_SIZE << other->order),
+			      "heap arena %#lx: index entry %lu points elsewhere",
+			      ha->base, g);
+			first = g << (MA_ARENA_MIN_SHIFT - PAGE_SHIFT);
+			CHECK(find_next_zero_bit(ha->released, first + MA_INDEX_GRANULE_PAGES,
+						 first) >= first + MA_INDEX_GRANULE_PAGES,
+			      "heap arena %#lx: entry %lu taken over with pages held",
+			      ha->base, g);
 		}
-		granules += n;
 		gc += PAGE_SIZE << ha->meta_order;
-		CHECK(ha->meta_order == (unsigned int)get_order(struct_size(ha, spans, 1UL << ha->order)),
+		CHECK(ha->meta_order ==
+		      (unsigned int)get_order(struct_size(ha, spans, 1UL << ha->order) +
+					      BITS_TO_LONGS(1UL << ha->order) * sizeof(long)),
+		      "heap arena %#lx", ha->base);
+		CHECK(ha->released == (unsigned long *)&ha->spans[1UL << ha->order],
 		      "heap arena %#lx", ha->base);
 	}
 	CHECK(entries == granules, "%lu index entries for %lu granules", entries,
@@ -372,7 +435,15 @@ const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
 	}
 	CHECK(narena == ma_heap.narenas, "%lu heap arenas listed, narenas %lu",
 	      narena, ma_heap.narenas);
-	CHECK(t.sys == ma_heap.sys, "sys %llu, heap arenas %llu", ma_heap.sys, t.sys);
+	/*
+	 * HeapSys grows only by what a new arena could not take from released
+	 * capacity: the heap holds exactly its arenas' pages not released.
+	 */
+	CHECK(ma_heap.released <= ma_heap.sys, "released %llu, sys %llu",
+	      ma_heap.released, ma_heap.sys);
+	CHECK(ma_heap.sys - ma_heap.released == t.held,
+	      "sys %llu - released %llu, heap arenas hold %llu", ma_heap.sys,
+	      ma_heap.released, t.held);
 	CHECK(t.inuse == ma_heap.inuse, "inuse %llu, spans in use %llu",
 	      ma_heap.inuse, t.inuse);
 
@@ -435,6 +506,9 @@ const char *ma_check_idle(void)
 
 	CHECK(ma_heap.inuse == 0, "inuse %llu", ma_heap.inuse);
 	list_for_each_entry(ha, &ma_heap.arenas, node) {
+		CHECK(!ha->inuse_pages, "heap arena %#lx", ha->base);
+		if (ha->released_pages)
+			continue;	/* free and released spans alternate */
 		s = ha->spans[0];
 		CHECK(s && s->state == MA_SPAN_FREE && s->npages == 1U << ha->order,
 		      "heap arena %#lx is not one free span", ha->base);

@@ -33,7 +33,10 @@
 const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
 		     unsigned int flags);
 
-/* NULL if the heap holds nothing: inuse 0, each heap arena one free span. */
+/*
+ * NULL if the heap holds nothing: inuse 0, each heap arena without holes
+ * one free span.
+ */
 const char *ma_check_idle(void);
 
 /*

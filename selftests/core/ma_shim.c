@@ -5,6 +5,7 @@
  * kmalloc with fault injection.  See the top of ma_shim.h.
  */
 #include "ma_shim.h"
+#include <sanitizer/asan_interface.h>
 
 bool ma_shim_quiet;
 bool ma_shim_init_on_alloc;
@@ -596,7 +597,7 @@ static struct page **page_bucket(const void *addr)
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct page *page, **b;
-	size_t size;
+	size_t size, i;
 	bool fail;
 
 	check_alloc_context(gfp);
@@ -618,7 +619,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		}
 	}
 	size = PAGE_SIZE << order;
-	page = calloc(1, sizeof(*page));
+	page = calloc(1UL << order, sizeof(*page));
 	if (!page)
 		return NULL;
 	page->addr = aligned_alloc(size, size);
@@ -627,8 +628,12 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		return NULL;
 	}
 	memset(page->addr, gfp & __GFP_ZERO ? 0 : 0x6b, size);
+	for (i = 0; i < 1UL << order; i++) {
+		page[i].addr = (char *)page->addr + i * PAGE_SIZE;
+		page[i].head = page;
+		INIT_LIST_HEAD(&page[i].lru);
+	}
 	page->order = order;
-	INIT_LIST_HEAD(&page->lru);
 	pthread_mutex_lock(&page_mutex);
 	b = page_bucket(page->addr);
 	page->hnext = *b;
@@ -651,15 +656,30 @@ struct page *virt_to_page(const void *addr)
 	return page;
 }
 
-void __free_pages(struct page *page, unsigned int order)
+/*
+ * Descriptors of split blocks whose pages are all freed: struct page
+ * outlives the memory, as the kernel's memmap does (memarena may still
+ * read ha->page of an arena whose pages it gave back).  Freed by
+ * ma_shim_forget_pages().
+ */
+static struct page *dead_blocks;
+
+void ma_shim_forget_pages(void)
+{
+	struct page *p;
+
+	while ((p = dead_blocks)) {
+		dead_blocks = p->hnext;
+		free(p);
+	}
+}
+
+/* Take a whole block out of the lookup table and free it. */
+static void free_block(struct page *page)
 {
 	struct page **pp;
 	bool found;
 
-	if (!page)
-		SHIM_WARN("__free_pages(NULL)");
-	if (page->order != order)
-		SHIM_WARN("__free_pages: order differs from alloc_pages()");
 	pthread_mutex_lock(&page_mutex);
 	for (pp = page_bucket(page->addr); *pp && *pp != page; pp = &(*pp)->hnext)
 		;
@@ -669,9 +689,50 @@ void __free_pages(struct page *page, unsigned int order)
 	pthread_mutex_unlock(&page_mutex);
 	if (!found)
 		SHIM_WARN("__free_pages: page not allocated");
+	ASAN_UNPOISON_MEMORY_REGION(page->addr, PAGE_SIZE << page->order);
 	free(page->addr);
-	free(page);
+	if (page->split) {
+		pthread_mutex_lock(&page_mutex);
+		page->hnext = dead_blocks;
+		dead_blocks = page;
+		pthread_mutex_unlock(&page_mutex);
+	} else {
+		free(page);
+	}
 	__atomic_fetch_sub(&pages_out, 1, __ATOMIC_RELAXED);
+}
+
+void split_page(struct page *page, unsigned int order)
+{
+	if (!page || page->head != page || page->split || page->order != order)
+		SHIM_WARN("split_page: not a whole unsplit block of that order");
+	page->split = true;
+	page->nleft = 1U << order;
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	struct page *head;
+	unsigned int left;
+
+	if (!page)
+		SHIM_WARN("__free_pages(NULL)");
+	head = page->head;
+	if (!head->split) {
+		if (page != head || page->order != order)
+			SHIM_WARN("__free_pages: order differs from alloc_pages()");
+		free_block(page);
+		return;
+	}
+	if (order)
+		SHIM_WARN("__free_pages: a split page freed with an order");
+	if (__atomic_exchange_n(&page->freed, true, __ATOMIC_RELAXED))
+		SHIM_WARN("__free_pages: split page freed twice");
+	memset(page->addr, 0x6b, PAGE_SIZE);
+	ASAN_POISON_MEMORY_REGION(page->addr, PAGE_SIZE);
+	left = __atomic_sub_fetch(&head->nleft, 1, __ATOMIC_RELAXED);
+	if (!left)
+		free_block(head);
 }
 
 unsigned long get_zeroed_page(gfp_t gfp)
@@ -766,4 +827,9 @@ void ma_scav_exit(void)
 
 void ma_scav_heap_grew(void)
 {
+}
+
+bool ma_scav_limit_room(u64 bytes)
+{
+	return true;
 }

@@ -40,10 +40,13 @@
  * work items    queue_work_on(cpu, ...) runs the function at once, in the
  *               caller's thread, with the current CPU switched to @cpu;
  *               flush_work() has nothing left to wait for.
- * pages         struct page is a descriptor with page->lru; alloc_pages()
- *               returns naturally aligned memory (aligned_alloc), zeroed
+ * pages         alloc_pages() returns an array of struct page, one per page,
+ *               and naturally aligned memory (aligned_alloc), zeroed
  *               with __GFP_ZERO, else filled with 0x6b so that nothing
- *               relies on fresh pages being zero.  Fault injection:
+ *               relies on fresh pages being zero.  After split_page() the
+ *               pages are freed one by one; a freed page is poisoned for
+ *               AddressSanitizer until the whole block is freed, so any
+ *               touch of memory given back is a use-after-free report.  Fault injection:
  *               ma_shim_fail_page_nth(n) fails the n-th next page
  *               allocation, ma_shim_fail_pages(true) all of them,
  *               ma_shim_page_max_order fails larger orders
@@ -91,6 +94,7 @@ typedef __u8 u8;
 typedef __u16 u16;
 typedef __u32 u32;
 typedef __u64 u64;
+#define U64_MAX		((u64)~0ULL)
 typedef __s64 s64;
 
 #define __percpu
@@ -317,6 +321,12 @@ static inline void list_move(struct list_head *e, struct list_head *h)
 	list_add(e, h);
 }
 
+static inline void list_move_tail(struct list_head *e, struct list_head *h)
+{
+	__list_unlink(e);
+	list_add_tail(e, h);
+}
+
 static inline bool list_empty(const struct list_head *h)
 {
 	return READ_ONCE(h->next) == h;
@@ -374,6 +384,13 @@ static inline void bitmap_zero(unsigned long *map, unsigned int nbits)
 	memset(map, 0, BITS_TO_LONGS(nbits) * sizeof(unsigned long));
 }
 
+static inline void bitmap_set(unsigned long *map, unsigned int start,
+			      unsigned int nbits)
+{
+	while (nbits--)
+		__set_bit(start++, map);
+}
+
 /* First bit at or after @off whose value is not @invert, or @size. */
 static inline unsigned long __ma_find_bit(const unsigned long *map,
 					  unsigned long size, unsigned long off,
@@ -403,6 +420,18 @@ static inline unsigned long find_next_zero_bit(const unsigned long *map,
 					       unsigned long off)
 {
 	return __ma_find_bit(map, size, off, ~0UL);
+}
+
+/* Last set bit below @size, or @size if none. */
+static inline unsigned long find_last_bit(const unsigned long *map,
+					  unsigned long size)
+{
+	unsigned long i = size;
+
+	while (i--)
+		if (test_bit(i, map))
+			return i;
+	return size;
 }
 
 /* --- locks -------------------------------------------------------------- */
@@ -732,12 +761,17 @@ struct page {
 	void *addr;			/* shim: the memory */
 	unsigned int order;		/* shim: checked on free */
 	struct page *hnext;		/* shim: address lookup */
+	struct page *head;		/* shim: first page of the block */
+	bool split;			/* shim, head: split_page() done */
+	bool freed;			/* shim, split block: page freed */
+	unsigned int nleft;		/* shim, head: split pages not freed */
 };
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 #define alloc_page(gfp)	alloc_pages(gfp, 0)
 void __free_pages(struct page *page, unsigned int order);
 #define __free_page(page)	__free_pages(page, 0)
+void split_page(struct page *page, unsigned int order);
 struct page *virt_to_page(const void *addr);
 unsigned long get_zeroed_page(gfp_t gfp);
 void free_page(unsigned long addr);
@@ -776,6 +810,8 @@ long ma_shim_pages_outstanding(void);	/* page blocks not freed */
 long ma_shim_kmallocs_outstanding(void);	/* kmalloc + percpu blocks */
 unsigned long ma_shim_page_allocs(void);	/* alloc_pages() calls */
 unsigned int ma_shim_locks_held(void);	/* by this thread, any kind */
+/* Free the struct pages of split blocks given back (before a fresh load). */
+void ma_shim_forget_pages(void);
 /* Back to defaults: 4 CPUs all online, CPU 0, policies off, no faults. */
 void ma_shim_reset(void);
 
