@@ -100,6 +100,7 @@ demo: all
 	@$(SRCDIR)/selftests/vm-run --timeout 300 -- selftests/demo
 
 bench: all
+	$(MAKE) -C $(SRCDIR)/bench SRCDIR=$(SRCDIR) BUILD=$(BUILD)
 	@$(SRCDIR)/bench/run
 
 install: user

@@ -34,6 +34,24 @@
  *	   memarena, kmalloc and kmem_cache, with 3 * repeat= runs (their
  *	   spread between runs is wider), and are skipped with a "skip"
  *	   line when fewer than two CPUs are online.
+ *  parallel  batch of 64, LIFO, on one kthread per online CPU at once,
+ *	   each bound to its CPU, ops= operations each, and on one kthread
+ *	   alone; the line gives both times and scaling = alone / all (1.0
+ *	   is perfect weak scaling); the empty loop's own scaling is the
+ *	   reference (sizes 64, 256, mixed; the empty loop, memarena,
+ *	   kmalloc and kmem_cache);
+ *  footprint  mixed sizes only: allocate until footprint_kb= KiB are
+ *	   requested and live, free a random half, allocate sizes of
+ *	   1025..4096 bytes until as many bytes are live again, free
+ *	   everything, wait 2 s (the scavenger's period is 1 s); for
+ *	   memarena (Sys - HeapReleased from memarena_read_memstats(), after
+ *	   memarena_drain()) and kmalloc (the kernel's unreclaimable slab
+ *	   bytes, as /proc/meminfo's SUnreclaim): bytes held at the peak
+ *	   above the start, over the live requested bytes, and the share
+ *	   of them given back at the end;
+ *  churn  only when asked for: batch of 64, LIFO, on every online CPU for
+ *	   churn_ms= milliseconds; reports operations per second (bench/run
+ *	   runs it with and without a statistics reader, bench/statread).
  * Sizes (sizes=): any list of byte sizes and "mixed", a fixed pseudo-random
  * sequence uniform over 8..1024 bytes (no kmem_cache for mixed).
  *
@@ -58,6 +76,7 @@
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/memarena.h>
@@ -68,10 +87,12 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/vmstat.h>
 
-static char *workloads = "pair,batch,bulk,remote,larson";
+static char *workloads = "pair,batch,bulk,remote,larson,parallel,footprint";
 module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "Workloads to run: pair,batch,bulk,remote,larson (default all)");
+MODULE_PARM_DESC(workloads,
+		 "Workloads: pair,batch,bulk,remote,larson,parallel,footprint,churn (default all but churn)");
 
 static char *sizes = "16,64,256,1024,4096,mixed";
 module_param(sizes, charp, 0444);
@@ -94,6 +115,14 @@ MODULE_PARM_DESC(repeat, "Timed runs per measurement, the fastest reported (defa
 static unsigned int cpu;
 module_param(cpu, uint, 0444);
 MODULE_PARM_DESC(cpu, "CPU the benchmark kthread is bound to (default 0)");
+
+static unsigned int footprint_kb = 16384;
+module_param(footprint_kb, uint, 0444);
+MODULE_PARM_DESC(footprint_kb, "footprint: live requested KiB (default 16384)");
+
+static unsigned int churn_ms = 3000;
+module_param(churn_ms, uint, 0444);
+MODULE_PARM_DESC(churn_ms, "churn: milliseconds of churn on every CPU (default 3000)");
 
 #define BENCH_BLOCK	1024		/* operations per timed block */
 #define BENCH_MAX_N	16384		/* largest batch */
@@ -132,6 +161,9 @@ enum bench_workload {
 	BW_BULK,
 	BW_REMOTE,
 	BW_LARSON,
+	BW_PARALLEL,
+	BW_FOOTPRINT,
+	BW_CHURN,
 	BW_NR,
 };
 
@@ -141,6 +173,9 @@ static const char * const workload_names[BW_NR] = {
 	[BW_BULK] = "bulk",
 	[BW_REMOTE] = "remote",
 	[BW_LARSON] = "larson",
+	[BW_PARALLEL] = "parallel",
+	[BW_FOOTPRINT] = "footprint",
+	[BW_CHURN] = "churn",
 };
 
 static const unsigned int batch_ns[] = { 16, 64, 1024, 16384 };
@@ -223,6 +258,46 @@ static __always_inline void b_free(struct bench *b, enum bench_alloc a,
 	default:
 		break;
 	}
+}
+
+/*
+ * End of a benchmark kthread: say it is done, then wait to be stopped
+ * (kthread_stop() must find it alive).
+ */
+static int bench_park(struct completion *done)
+{
+	complete(done);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		schedule();
+	}
+	return 0;
+}
+
+/* Start together: wait until @n kthreads have arrived. */
+static void bench_start_together(atomic_t *ready, unsigned int n)
+{
+	unsigned int i;
+
+	atomic_inc_return(ready);
+	for (i = 0; atomic_read_acquire(ready) < n; i++) {
+		cpu_relax();
+		if (i % 4096 == 4095)
+			cond_resched();
+	}
+}
+
+/* A size as printed: bytes, or "mixed". */
+static void fmt_size(char *buf, size_t len, unsigned int size)
+{
+	if (size == BENCH_MIXED)
+		strscpy(buf, "mixed", len);
+	else
+		snprintf(buf, len, "%u", size);
 }
 
 /* One word written to every object. */
@@ -419,10 +494,7 @@ static void measure(struct bench *b, enum bench_workload w,
 		best_base = min(best_base, cbase);
 	}
 
-	if (size == BENCH_MIXED)
-		strscpy(sz, "mixed", sizeof(sz));
-	else
-		snprintf(sz, sizeof(sz), "%u", size);
+	fmt_size(sz, sizeof(sz), size);
 	if (b->failed)
 		pr_info("result alloc=%s workload=%s order=%s n=%u size=%s cpu=%u ops=%u error=ENOMEM\n",
 			alloc_names[a], workload_names[w], order, n, sz,
@@ -447,8 +519,11 @@ static bool alloc_applies(struct bench *b, enum bench_workload w,
 		return false;
 	if (a == BA_CACHE_BULK && w != BW_BULK)
 		return false;
-	if ((w == BW_REMOTE || w == BW_LARSON) &&
+	if ((w == BW_REMOTE || w == BW_LARSON || w == BW_PARALLEL ||
+	     w == BW_CHURN) &&
 	    a != BA_MEMARENA && a != BA_KMALLOC && a != BA_CACHE)
+		return false;
+	if (w == BW_FOOTPRINT && a != BA_MEMARENA && a != BA_KMALLOC)
 		return false;
 	return true;
 }
@@ -668,13 +743,7 @@ static int x_thread(void *data)
 		for (i = 0; i < BENCH_SLOTS; i++)
 			t->slots[i] = x_alloc(t, x->a);
 	}
-	/* Both kthreads start together. */
-	atomic_inc_return(&x->ready);
-	for (i = 0; atomic_read_acquire(&x->ready) < 2; i++) {
-		cpu_relax();
-		if (i % 4096 == 4095)
-			cond_resched();
-	}
+	bench_start_together(&x->ready, 2);
 	t->t_start = ktime_get_ns();
 	x_work(t);
 	t->t_end = ktime_get_ns();
@@ -683,16 +752,7 @@ static int x_thread(void *data)
 			b_free(x->b, x->a, t->slots[i]);
 	}
 
-	complete(&t->done);
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop()) {
-			__set_current_state(TASK_RUNNING);
-			break;
-		}
-		schedule();
-	}
-	return 0;
+	return bench_park(&t->done);
 }
 
 /*
@@ -770,10 +830,7 @@ static void measure_x(struct bench *b, struct xrun *x, enum bench_workload w,
 	best = best > best_base ? best - best_base : 0;
 	worst = worst > best_base ? worst - best_base : 0;
 
-	if (size == BENCH_MIXED)
-		strscpy(sz, "mixed", sizeof(sz));
-	else
-		snprintf(sz, sizeof(sz), "%u", size);
+	fmt_size(sz, sizeof(sz), size);
 	if (w == BW_LARSON)
 		snprintf(order, sizeof(order), "r%u", pct);
 	else
@@ -839,6 +896,361 @@ static void run_cross(struct bench *b, unsigned int size)
 	vfree(x);
 }
 
+/*
+ * Per-CPU workloads (parallel, churn): one kthread per online CPU, bound
+ * to it, each with its own copy of the bench state (object slots, size
+ * index, scratch), started together.
+ */
+#define BENCH_PAR_N	64		/* parallel, churn: batch size */
+
+struct pthread_ctx {
+	struct bench b;			/* private copy; objs its own */
+	struct prun *pr;
+	unsigned int cpu;
+	u64 ns;				/* timed blocks */
+	u64 ops;
+	struct completion done;
+};
+
+struct prun {
+	enum bench_alloc a;
+	unsigned int count;		/* parallel: operations per kthread */
+	u64 deadline;			/* churn: ktime_get_ns() to stop at */
+	atomic_t ready;
+	unsigned int nthreads;
+	struct pthread_ctx *t;		/* nr_cpu_ids entries */
+};
+
+static int p_thread(void *data)
+{
+	struct pthread_ctx *c = data;
+	struct prun *pr = c->pr;
+
+	bench_start_together(&pr->ready, pr->nthreads);
+	if (pr->deadline) {
+		/* churn: whole blocks until the deadline. */
+		while (ktime_get_ns() < pr->deadline && !c->b.failed) {
+			c->ns += time_batch(&c->b, pr->a, BENCH_PAR_N, false,
+					    BENCH_BLOCK);
+			c->ops += BENCH_BLOCK;
+		}
+	} else {
+		c->ns = time_batch(&c->b, pr->a, BENCH_PAR_N, false, pr->count);
+		c->ops = real_ops(BW_BATCH, BENCH_PAR_N, pr->count);
+	}
+	return bench_park(&c->done);
+}
+
+/*
+ * Run @pr on every CPU of @cpus at once; false if a kthread could not be
+ * started or an allocation failed.  Each kthread's ns and ops are left in
+ * pr->t[cpu].
+ */
+static bool p_run(struct bench *b, struct prun *pr, const struct cpumask *cpus)
+{
+	struct task_struct **task;
+	unsigned int c, started = 0;
+	bool ok = true;
+
+	task = kcalloc(nr_cpu_ids, sizeof(*task), GFP_KERNEL);
+	if (!task)
+		return false;
+	atomic_set(&pr->ready, 0);
+	pr->nthreads = cpumask_weight(cpus);
+	for_each_cpu(c, cpus) {
+		struct pthread_ctx *ctx = &pr->t[c];
+
+		ctx->b.failed = false;
+		ctx->b.si = c * (BENCH_NSIZES / 8);
+		ctx->b.cache = b->cache;
+		ctx->ns = 0;
+		ctx->ops = 0;
+		ctx->pr = pr;
+		ctx->cpu = c;
+		init_completion(&ctx->done);
+		task[c] = kthread_create_on_cpu(p_thread, ctx, c,
+						"memarena_bp/%u");
+		if (IS_ERR(task[c])) {
+			task[c] = NULL;
+			ok = false;
+			break;
+		}
+		started++;
+	}
+	if (!ok) {
+		/* Never woken: stopping them runs nothing of p_thread(). */
+		for_each_cpu(c, cpus)
+			if (task[c])
+				kthread_stop(task[c]);
+		kfree(task);
+		return false;
+	}
+	for_each_cpu(c, cpus)
+		wake_up_process(task[c]);
+	for_each_cpu(c, cpus) {
+		wait_for_completion(&pr->t[c].done);
+		kthread_stop(task[c]);
+		ok &= !pr->t[c].b.failed;
+	}
+	kfree(task);
+	return ok;
+}
+
+/* The slowest kthread's hundredths of ns per operation. */
+static u64 p_cns(struct prun *pr, const struct cpumask *cpus)
+{
+	u64 worst = 0;
+	unsigned int c;
+
+	for_each_cpu(c, cpus)
+		worst = max(worst, div_u64(pr->t[c].ns * 100, pr->t[c].ops ?: 1));
+	return worst;
+}
+
+static struct prun *p_alloc(struct bench *b)
+{
+	struct prun *pr;
+	unsigned int c;
+
+	pr = kzalloc(sizeof(*pr), GFP_KERNEL);
+	if (!pr)
+		return NULL;
+	pr->t = vzalloc(array_size(nr_cpu_ids, sizeof(*pr->t)));
+	if (!pr->t)
+		goto out_free_pr;
+	for_each_online_cpu(c) {
+		pr->t[c].b.sizes = b->sizes;
+		pr->t[c].b.objs = vmalloc(array_size(BENCH_PAR_N,
+						     sizeof(void *)));
+		if (!pr->t[c].b.objs)
+			goto out_free_objs;
+	}
+	return pr;
+
+out_free_objs:
+	for_each_online_cpu(c)
+		vfree(pr->t[c].b.objs);
+	vfree(pr->t);
+out_free_pr:
+	kfree(pr);
+	return NULL;
+}
+
+static void p_free(struct prun *pr)
+{
+	unsigned int c;
+
+	for (c = 0; c < nr_cpu_ids; c++)
+		vfree(pr->t[c].b.objs);
+	vfree(pr->t);
+	kfree(pr);
+}
+
+/*
+ * parallel: fastest of repeat= runs alone (on cpu=) and on every online
+ * CPU; scaling = alone / all, in thousandths.
+ */
+static void measure_parallel(struct bench *b, struct prun *pr,
+			     enum bench_alloc a, unsigned int size)
+{
+	u64 one = U64_MAX, all = U64_MAX;
+	cpumask_var_t self;
+	unsigned int r;
+	char sz[16], t[2][24];
+	bool ok = true;
+
+	if (kthread_should_stop())
+		return;
+	if (!zalloc_cpumask_var(&self, GFP_KERNEL)) {
+		b->ret = -ENOMEM;
+		return;
+	}
+	cpumask_set_cpu(cpu, self);
+	pr->a = a;
+	pr->count = ops;
+	pr->deadline = 0;
+	/* Warm-up on every CPU, untimed. */
+	ok = p_run(b, pr, cpu_online_mask);
+	for (r = 0; r < repeat && ok; r++) {
+		ok = p_run(b, pr, self);
+		one = min(one, p_cns(pr, self));
+		ok = ok && p_run(b, pr, cpu_online_mask);
+		all = min(all, p_cns(pr, cpu_online_mask));
+	}
+	free_cpumask_var(self);
+
+	fmt_size(sz, sizeof(sz), size);
+	if (!ok)
+		pr_info("result alloc=%s workload=parallel order=lifo n=%u size=%s cpu=all ops=%u error=ENOMEM\n",
+			alloc_names[a], BENCH_PAR_N, sz, ops);
+	else
+		pr_info("result alloc=%s workload=parallel order=lifo n=%u size=%s cpu=all ops=%u repeat=%u threads=%u ns_per_op=%s alone_ns_per_op=%s scaling_milli=%llu\n",
+			alloc_names[a], BENCH_PAR_N, sz, ops, repeat,
+			num_online_cpus(), fmt_cns(t[0], sizeof(t[0]), all),
+			fmt_cns(t[1], sizeof(t[1]), one),
+			div64_u64(one * 1000, all ?: 1));
+	b->runs++;
+}
+
+/* churn: every online CPU for churn_ms; operations per second. */
+static void measure_churn(struct bench *b, struct prun *pr,
+			  enum bench_alloc a, unsigned int size)
+{
+	u64 t0, elapsed, total = 0;
+	char sz[16];
+	unsigned int c;
+	bool ok;
+
+	if (kthread_should_stop())
+		return;
+	pr->a = a;
+	t0 = ktime_get_ns();
+	pr->deadline = t0 + (u64)churn_ms * NSEC_PER_MSEC;
+	ok = p_run(b, pr, cpu_online_mask);
+	elapsed = ktime_get_ns() - t0;
+	pr->deadline = 0;
+	for_each_online_cpu(c)
+		total += pr->t[c].ops;
+	fmt_size(sz, sizeof(sz), size);
+	if (!ok)
+		pr_info("result alloc=%s workload=churn order=lifo n=%u size=%s cpu=all error=ENOMEM\n",
+			alloc_names[a], BENCH_PAR_N, sz);
+	else
+		pr_info("result alloc=%s workload=churn order=lifo n=%u size=%s cpu=all threads=%u ops=%llu elapsed_ms=%llu ops_per_sec=%llu\n",
+			alloc_names[a], BENCH_PAR_N, sz, num_online_cpus(),
+			total, div_u64(elapsed, NSEC_PER_MSEC),
+			div64_u64(total * NSEC_PER_SEC, elapsed ?: 1));
+	b->runs++;
+}
+
+/* parallel and churn, at 64, 256 and mixed only. */
+static void run_percpu(struct bench *b, unsigned int size)
+{
+	enum bench_alloc a;
+	struct prun *pr;
+
+	if (!(b->workload_mask & (BIT(BW_PARALLEL) | BIT(BW_CHURN))))
+		return;
+	if (size != 64 && size != 256 && size != BENCH_MIXED)
+		return;
+	pr = p_alloc(b);
+	if (!pr) {
+		b->ret = -ENOMEM;
+		return;
+	}
+	if (test_bit(BW_PARALLEL, &b->workload_mask)) {
+		measure_parallel(b, pr, BA_EMPTY, size);
+		for (a = BA_NULL; a < BA_NR; a++)
+			if (alloc_applies(b, BW_PARALLEL, a, size))
+				measure_parallel(b, pr, a, size);
+	}
+	if (test_bit(BW_CHURN, &b->workload_mask)) {
+		for (a = BA_NULL; a < BA_NR; a++)
+			if (alloc_applies(b, BW_CHURN, a, size))
+				measure_churn(b, pr, a, size);
+	}
+	p_free(pr);
+}
+
+/*
+ * footprint: bytes held, from the allocator's own view.  memarena:
+ * Sys - HeapReleased; kmalloc: the kernel's unreclaimable slab bytes
+ * (all caches: the VM is otherwise idle).
+ */
+static u64 fp_held(enum bench_alloc a, struct memarena_memstats *ms)
+{
+	if (a == BA_MEMARENA) {
+		memarena_read_memstats(ms);
+		return ms->sys - ms->heap_released;
+	}
+	return global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B) << PAGE_SHIFT;
+}
+
+static void measure_footprint(struct bench *b, enum bench_alloc a)
+{
+	u64 live_goal = (u64)footprint_kb << 10, live = 0, base, peak, after;
+	unsigned int n = 0, max = 0, i, j;
+	struct memarena_memstats *ms;
+	u32 x = 2463534242U;
+	size_t *sizes = NULL;
+	void **objs = NULL;
+	bool ok = false;
+
+	if (kthread_should_stop())
+		return;
+	ms = kmalloc(sizeof(*ms), GFP_KERNEL);
+	/* Enough slots for the smallest sizes. */
+	max = div_u64(live_goal, BENCH_MIXED_MIN) / 4 + 1024;
+	objs = vmalloc(array_size(max, sizeof(*objs)));
+	sizes = vmalloc(array_size(max, sizeof(*sizes)));
+	if (!ms || !objs || !sizes)
+		goto out;
+	if (a == BA_MEMARENA)
+		memarena_drain();
+	base = fp_held(a, ms);
+	peak = base;
+	/* Fill with the mixed distribution. */
+	while (live < live_goal && n < max) {
+		sizes[n] = b->sizes[n % BENCH_NSIZES];
+		objs[n] = b_alloc(b, a, sizes[n]);
+		if (!objs[n])
+			goto out_free_objs;
+		touch(objs[n], n);
+		live += sizes[n++];
+	}
+	peak = max(peak, fp_held(a, ms));
+	/* Free a random half (xorshift32, fixed seed). */
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		if (x & 1) {
+			b_free(b, a, objs[i]);
+			live -= sizes[i];
+			objs[i] = NULL;
+		}
+	}
+	/* Refill the holes with other sizes, 1025..4096 bytes. */
+	for (i = 0; i < n && live < live_goal; i++) {
+		if (objs[i])
+			continue;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		sizes[i] = 1025 + x % 3072;
+		objs[i] = b_alloc(b, a, sizes[i]);
+		if (!objs[i])
+			goto out_free_objs;
+		touch(objs[i], i);
+		live += sizes[i];
+	}
+	peak = max(peak, fp_held(a, ms));
+	ok = true;
+out_free_objs:
+	for (j = 0; j < n; j++)
+		b_free(b, a, objs[j]);
+	if (a == BA_MEMARENA)
+		memarena_drain();
+	/* The scavenger's period is 1 s: give it two. */
+	msleep(2000);
+	after = fp_held(a, ms);
+	if (!ok)
+		pr_info("result alloc=%s workload=footprint order=- n=%u size=mixed cpu=%u error=ENOMEM\n",
+			alloc_names[a], n, cpu);
+	else
+		pr_info("result alloc=%s workload=footprint order=- n=%u size=mixed cpu=%u live_bytes=%llu base_bytes=%llu peak_bytes=%llu after_bytes=%llu overhead_milli=%llu returned_milli=%llu\n",
+			alloc_names[a], n, cpu, live_goal, base, peak, after,
+			div64_u64((peak - base) * 1000, live_goal),
+			peak > base && after < peak ?
+			div64_u64((peak - min(max(after, base), peak)) * 1000,
+				  peak - base) : 0);
+	b->runs++;
+out:
+	vfree(sizes);
+	vfree(objs);
+	kfree(ms);
+}
+
 static void run_size(struct bench *b, unsigned int size)
 {
 	enum bench_alloc a;
@@ -870,6 +1282,12 @@ static void run_size(struct bench *b, unsigned int size)
 		}
 	}
 	run_cross(b, size);
+	run_percpu(b, size);
+	if (test_bit(BW_FOOTPRINT, &b->workload_mask) && size == BENCH_MIXED) {
+		for (a = BA_NULL; a < BA_NR; a++)
+			if (alloc_applies(b, BW_FOOTPRINT, a, size))
+				measure_footprint(b, a);
+	}
 }
 
 static void fill_sizes(struct bench *b, unsigned int size)
@@ -941,16 +1359,7 @@ static int bench_thread(void *data)
 		b->cache = NULL;
 	}
 
-	complete(&b->done);
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop()) {
-			__set_current_state(TASK_RUNNING);
-			break;
-		}
-		schedule();
-	}
-	return 0;
+	return bench_park(&b->done);
 }
 
 static int parse_names(const char *list, const char * const *names,
