@@ -12,15 +12,18 @@
  * dedicated kmem_cache of the object size (created with a usercopy region
  * so that SLUB does not merge it with another cache: kmem_cache_create()
  * only looks for an alias when usersize is 0); kmem_cache_alloc_bulk()/
- * kmem_cache_free_bulk() on that cache; a null allocator (out-of-line calls
+ * kmem_cache_free_bulk() on that cache; memarena_alloc_bulk()/
+ * memarena_free_bulk() (memarena_bulk); a null allocator (out-of-line calls
  * that hand back a scratch slot) for reference.
  *
  * Workloads (workloads=):
  *  pair   alloc, write one word, free; repeated;
  *  batch  N allocs (each written) then N frees, in LIFO or FIFO order,
  *	   N in 16, 64, 1024, 16384;
- *  bulk   batches of 16 and 64: through kmem_cache_alloc_bulk() for the
- *	   bulk allocator, as alloc/free loops for the others;
+ *  bulk   batches of 16 and 64: through kmem_cache_alloc_bulk()/
+ *	   kmem_cache_free_bulk() and memarena_alloc_bulk()/
+ *	   memarena_free_bulk() for the bulk allocators, as alloc/free loops
+ *	   for the others;
  *  remote a kthread bound to cpu= allocates (writing one word) and passes
  *	   each object through a single-producer/single-consumer ring to a
  *	   kthread bound to another online CPU, which frees it; ns_per_op is
@@ -99,10 +102,10 @@ module_param(sizes, charp, 0444);
 MODULE_PARM_DESC(sizes,
 		 "Object sizes in bytes and/or mixed (default 16,64,256,1024,4096,mixed)");
 
-static char *allocs = "null,memarena,kmalloc,kmem_cache,kmem_cache_bulk";
+static char *allocs = "null,memarena,kmalloc,kmem_cache,kmem_cache_bulk,memarena_bulk";
 module_param(allocs, charp, 0444);
 MODULE_PARM_DESC(allocs,
-		 "Allocators: null,memarena,kmalloc,kmem_cache,kmem_cache_bulk (default all)");
+		 "Allocators: null,memarena,kmalloc,kmem_cache,kmem_cache_bulk,memarena_bulk (default all)");
 
 static unsigned int ops = 32768;
 module_param(ops, uint, 0444);
@@ -143,6 +146,7 @@ enum bench_alloc {
 	BA_KMALLOC,
 	BA_CACHE,
 	BA_CACHE_BULK,
+	BA_MEMARENA_BULK,
 	BA_NR,
 };
 
@@ -153,6 +157,7 @@ static const char * const alloc_names[BA_NR] = {
 	[BA_KMALLOC] = "kmalloc",
 	[BA_CACHE] = "kmem_cache",
 	[BA_CACHE_BULK] = "kmem_cache_bulk",
+	[BA_MEMARENA_BULK] = "memarena_bulk",
 };
 
 enum bench_workload {
@@ -357,18 +362,27 @@ static __always_inline void batch_once(struct bench *b, enum bench_alloc a,
 	}
 }
 
-static __always_inline void bulk_once(struct bench *b, unsigned int n)
+static __always_inline void bulk_once(struct bench *b, enum bench_alloc a,
+				      unsigned int n)
 {
 	void **objs = b->objs;
 	unsigned int i;
+	int got;
 
-	if (kmem_cache_alloc_bulk(b->cache, GFP_KERNEL, n, objs) != n) {
+	if (a == BA_MEMARENA_BULK)
+		got = memarena_alloc_bulk(b->sizes[0], GFP_KERNEL, n, objs);
+	else
+		got = kmem_cache_alloc_bulk(b->cache, GFP_KERNEL, n, objs);
+	if (got != n) {
 		b->failed = true;
 		return;
 	}
 	for (i = 0; i < n; i++)
 		touch(objs[i], i);
-	kmem_cache_free_bulk(b->cache, n, objs);
+	if (a == BA_MEMARENA_BULK)
+		memarena_free_bulk(n, objs);
+	else
+		kmem_cache_free_bulk(b->cache, n, objs);
 }
 
 /* @count operations as batches of @n: alloc n, free n. */
@@ -385,8 +399,8 @@ static __always_inline u64 run_batch(struct bench *b, enum bench_alloc a,
 		k = min_t(unsigned int, per_block, nbatch - done);
 		t0 = ktime_get_ns();
 		for (i = 0; i < k; i++) {
-			if (a == BA_CACHE_BULK)
-				bulk_once(b, n);
+			if (a == BA_CACHE_BULK || a == BA_MEMARENA_BULK)
+				bulk_once(b, a, n);
 			else
 				batch_once(b, a, n, fifo);
 		}
@@ -433,6 +447,8 @@ static noinline u64 time_batch(struct bench *b, enum bench_alloc a,
 		return run_batch(b, BA_CACHE, n, fifo, count);
 	case BA_CACHE_BULK:
 		return run_batch(b, BA_CACHE_BULK, n, fifo, count);
+	case BA_MEMARENA_BULK:
+		return run_batch(b, BA_MEMARENA_BULK, n, fifo, count);
 	default:
 		return 0;
 	}
@@ -515,9 +531,10 @@ static bool alloc_applies(struct bench *b, enum bench_workload w,
 {
 	if (!test_bit(a, &b->alloc_mask))
 		return false;
-	if ((a == BA_CACHE || a == BA_CACHE_BULK) && size == BENCH_MIXED)
+	if ((a == BA_CACHE || a == BA_CACHE_BULK || a == BA_MEMARENA_BULK) &&
+	    size == BENCH_MIXED)
 		return false;
-	if (a == BA_CACHE_BULK && w != BW_BULK)
+	if ((a == BA_CACHE_BULK || a == BA_MEMARENA_BULK) && w != BW_BULK)
 		return false;
 	if ((w == BW_REMOTE || w == BW_LARSON || w == BW_PARALLEL ||
 	     w == BW_CHURN) &&

@@ -272,6 +272,49 @@ void *memarena_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(memarena_alloc);
 
+/*
+ * The checks and bookkeeping of a free (see memarena_free()), up to the
+ * per-CPU cache: returns the span of a valid small object of the global
+ * heap, whose first word now holds its free cookie, for the caller to put
+ * on this CPU's stack; NULL when the free was refused, or done (arena
+ * objects, large objects).  Caller holds rcu_read_lock().
+ */
+static __always_inline struct ma_span *ma_free_prepare(const void *p)
+{
+	void *obj = (void *)p;
+	struct ma_span *s;
+	u8 state;
+
+	s = ma_span_of(p);
+	if (unlikely(!s)) {
+		ma_bad_free(p, "not memarena memory");
+		return NULL;
+	}
+	/* Pairs with the releases in ma_span_init_small()/ma_heap_carve(). */
+	state = smp_load_acquire(&s->state);
+	if (likely(state == MA_SPAN_SMALL)) {
+		if (unlikely(ma_span_obj_index(s, p) < 0)) {
+			ma_bad_free(p, "interior pointer");
+			return NULL;
+		}
+		if (unlikely(*(unsigned long *)p == ma_free_cookie(p))) {
+			ma_bad_free(p, "double free");
+			return NULL;
+		}
+		if (want_init_on_free())
+			memset(obj, 0, ma_class_size[s->class]);
+		*(unsigned long *)obj = ma_free_cookie(obj);
+		if (likely(!s->central->owner))
+			return s;
+		ma_arena_free_small(s, obj);
+	} else if (state == MA_SPAN_LARGE) {
+		ma_large_free(s, p);
+	} else {
+		ma_bad_free(p, "not allocated");
+	}
+	return NULL;
+}
+
 /**
  * memarena_free() - free memory
  * @p: an object from memarena_alloc() or memarena_arena_alloc(), NULL
@@ -288,8 +331,6 @@ EXPORT_SYMBOL_GPL(memarena_alloc);
 void memarena_free(const void *p)
 {
 	struct ma_span *s;
-	void *obj = (void *)p;
-	u8 state;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
@@ -298,39 +339,14 @@ void memarena_free(const void *p)
 		return;
 	}
 	/*
-	 * Heap arenas given back by the scavenger are freed after a grace
-	 * period: a lookup of a pointer into one (a bad free) stays safe.
+	 * Heap arenas and pages given back by the scavenger are freed after
+	 * a grace period: a lookup of a pointer into them (a bad free) stays
+	 * safe.
 	 */
 	rcu_read_lock();
-	s = ma_span_of(p);
-	if (unlikely(!s)) {
-		ma_bad_free(p, "not memarena memory");
-		goto out;
-	}
-	/* Pairs with the releases in ma_span_init_small()/ma_heap_carve(). */
-	state = smp_load_acquire(&s->state);
-	if (likely(state == MA_SPAN_SMALL)) {
-		if (unlikely(ma_span_obj_index(s, p) < 0)) {
-			ma_bad_free(p, "interior pointer");
-			goto out;
-		}
-		if (unlikely(*(unsigned long *)p == ma_free_cookie(p))) {
-			ma_bad_free(p, "double free");
-			goto out;
-		}
-		if (want_init_on_free())
-			memset(obj, 0, ma_class_size[s->class]);
-		*(unsigned long *)obj = ma_free_cookie(obj);
-		if (unlikely(s->central->owner))
-			ma_arena_free_small(s, obj);
-		else
-			ma_mcache_free(s, obj);
-	} else if (state == MA_SPAN_LARGE) {
-		ma_large_free(s, p);
-	} else {
-		ma_bad_free(p, "not allocated");
-	}
-out:
+	s = ma_free_prepare(p);
+	if (s)
+		ma_mcache_free(s, (void *)p);
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(memarena_free);
@@ -370,12 +386,102 @@ out:
 }
 EXPORT_SYMBOL_GPL(memarena_size);
 
+/* Objects freed per hold of the per-CPU cache lock by memarena_free_bulk(). */
+#define MA_FREE_BULK_CHUNK	32
+
+/**
+ * memarena_alloc_bulk() - allocate several objects of one size
+ * @size: bytes each, up to %MEMARENA_MAX_SIZE
+ * @gfp: GFP flags, as for memarena_alloc()
+ * @nr: how many
+ * @p: array of @nr pointers, filled with the objects
+ *
+ * As @nr calls of memarena_alloc(), all or nothing, like
+ * kmem_cache_alloc_bulk(): small objects come from this CPU's stack in
+ * one hold of its lock and the rest straight from the central list, one
+ * central lock per span's worth, without passing through the stack.
+ *
+ * Context: As memarena_alloc().
+ * Return: @nr, or 0 if not all could be allocated (nothing is left
+ * allocated then, and @p holds nothing useful), if @size is 0 or larger
+ * than %MEMARENA_MAX_SIZE, or in NMI context.
+ */
+int memarena_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **p)
+{
+	unsigned int cls, size_cls;
+	size_t i, got;
+
+	if (unlikely(!size || !nr || size > MEMARENA_MAX_SIZE ||
+		     nr > INT_MAX || ma_gfp_invalid(gfp)))
+		return 0;
+	might_alloc(gfp);
+	if (unlikely(size > MEMARENA_MAX_SMALL_SIZE)) {
+		for (got = 0; got < nr; got++) {
+			p[got] = ma_large_alloc(NULL, size, gfp);
+			if (!p[got])
+				goto out_free;
+		}
+		return nr;
+	}
+	cls = ma_size_to_class(size);
+	size_cls = ma_class_size[cls];
+	got = ma_mcache_alloc_bulk(cls, gfp, nr, p);
+	for (i = 0; i < got; i++)
+		ma_obj_init(p[i], size_cls, gfp);
+	if (likely(got == nr))
+		return nr;
+out_free:
+	memarena_free_bulk(got, p);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(memarena_alloc_bulk);
+
+/**
+ * memarena_free_bulk() - free several objects
+ * @nr: how many
+ * @p: the objects, of any sizes; NULL and ZERO_SIZE_PTR entries are skipped
+ *
+ * As @nr calls of memarena_free(), with the same checks, but small
+ * objects go onto this CPU's stacks MA_FREE_BULK_CHUNK at a time, in one
+ * hold of its lock.
+ *
+ * Context: As memarena_free().
+ */
+void memarena_free_bulk(size_t nr, void **p)
+{
+	struct ma_span *spans[MA_FREE_BULK_CHUNK];
+	void *objs[MA_FREE_BULK_CHUNK];
+	unsigned int n;
+	size_t i = 0;
+
+	if (unlikely(in_nmi())) {
+		for (; i < nr; i++)
+			if (!ZERO_OR_NULL_PTR(p[i]))
+				ma_bad_free(p[i], "free from NMI context");
+		return;
+	}
+	while (i < nr) {
+		rcu_read_lock();
+		for (n = 0; n < MA_FREE_BULK_CHUNK && i < nr; i++) {
+			if (unlikely(ZERO_OR_NULL_PTR(p[i])))
+				continue;
+			spans[n] = ma_free_prepare(p[i]);
+			if (spans[n])
+				objs[n++] = p[i];
+		}
+		if (n)
+			ma_mcache_free_bulk(spans, objs, n);
+		rcu_read_unlock();
+	}
+}
+EXPORT_SYMBOL_GPL(memarena_free_bulk);
+
 /**
  * memarena_drain() - empty every CPU's object cache
  *
- * Cached free objects go back to their spans, and spans left empty to the
- * heap, so that HeapInuse and HeapAlloc meet as closely as the live
- * objects allow.
+ * Cached free objects go back to their spans, and spans left empty (and
+ * those the central lists keep for reuse) to the heap, so that HeapInuse
+ * and HeapAlloc meet as closely as the live objects allow.
  *
  * Context: Process context, may sleep.
  */
@@ -383,6 +489,7 @@ void memarena_drain(void)
 {
 	might_sleep();
 	ma_mcache_drain_cpus(system_wq, NULL, NULL, false);
+	ma_central_trim_all();
 }
 EXPORT_SYMBOL_GPL(memarena_drain);
 

@@ -23,6 +23,11 @@ void ma_central_init(struct ma_central *c, unsigned int class,
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->partial);
 	INIT_LIST_HEAD(&c->full);
+	INIT_LIST_HEAD(&c->empty);
+	c->nempty = 0;
+	/* Class 0 (large objects) has no central use and no span size. */
+	c->empty_max = owner || !class ? 0 :
+		       max(1U, MA_CENTRAL_EMPTY_BYTES / ma_class_span_bytes[class]);
 	c->nspans = 0;
 	c->class = class;
 	c->owner = owner;
@@ -47,6 +52,11 @@ static unsigned int ma_central_take(struct ma_central *c, void **objs,
 	lockdep_assert_held(&c->lock);
 	while (got < n) {
 		s = list_first_entry_or_null(&c->partial, struct ma_span, list);
+		if (!s && c->nempty) {
+			s = list_first_entry(&c->empty, struct ma_span, list);
+			list_move(&s->list, &c->partial);
+			c->nempty--;
+		}
 		if (!s)
 			break;
 		got += ma_span_take(s, objs + got, n - got);
@@ -77,11 +87,18 @@ unsigned int ma_central_refill(struct ma_central *c, void **objs,
 	struct ma_span *s;
 	unsigned int got;
 
-	spin_lock_irqsave(&c->lock, flags);
-	got = ma_central_take(c, objs, n);
-	spin_unlock_irqrestore(&c->lock, flags);
-	if (got)
-		return got;
+	/*
+	 * An unlocked peek saves a lock round trip when the class needs a
+	 * new span; one that misses a span just listed only grows a span
+	 * early.
+	 */
+	if (!list_empty(&c->partial) || READ_ONCE(c->nempty)) {
+		spin_lock_irqsave(&c->lock, flags);
+		got = ma_central_take(c, objs, n);
+		spin_unlock_irqrestore(&c->lock, flags);
+		if (got)
+			return got;
+	}
 
 	s = ma_heap_alloc(MA_SPAN_PAGES(c->class), ma_class_align(c->class),
 			  MA_SPAN_INIT, gfp);
@@ -106,7 +123,10 @@ static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
 	lockdep_assert_held(&c->lock);
 	if (!ma_span_put(s, p))
 		return false;
-	if (!s->nalloc) {
+	if (!s->nalloc && c->nempty < c->empty_max) {
+		list_move(&s->list, &c->empty);
+		c->nempty++;
+	} else if (!s->nalloc) {
 		list_move(&s->list, empty);
 		c->nspans--;
 	} else if (was_full) {
@@ -186,6 +206,8 @@ u64 ma_central_release_all(struct ma_central *c)
 	spin_lock_irqsave(&c->lock, flags);
 	list_splice_init(&c->partial, &spans);
 	list_splice_init(&c->full, &spans);
+	list_splice_init(&c->empty, &spans);
+	c->nempty = 0;
 	list_for_each_entry(s, &spans, list)
 		n += s->nalloc;
 	c->nspans = 0;
@@ -196,5 +218,34 @@ u64 ma_central_release_all(struct ma_central *c)
 		list_for_each_entry(s, &spans, list)
 			memset((void *)s->base, 0, (size_t)s->npages << PAGE_SHIFT);
 	ma_heap_free_list(&spans);
+	return n;
+}
+
+/**
+ * ma_central_trim_all() - give the global centrals' empty spans to the heap
+ *
+ * Context: Any context; takes each central's lock, then ma_heap.lock,
+ * once per class that keeps a span.
+ * Return: the number of spans given back.
+ */
+unsigned long ma_central_trim_all(void)
+{
+	unsigned long flags, n = 0;
+	struct ma_central *c;
+	unsigned int cls;
+	LIST_HEAD(spans);
+
+	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++) {
+		c = &ma_heap.central[cls];
+		if (!READ_ONCE(c->nempty))
+			continue;
+		spin_lock_irqsave(&c->lock, flags);
+		list_splice_init(&c->empty, &spans);
+		n += c->nempty;
+		c->nspans -= c->nempty;
+		c->nempty = 0;
+		spin_unlock_irqrestore(&c->lock, flags);
+		ma_heap_free_list(&spans);
+	}
 	return n;
 }

@@ -171,9 +171,16 @@ struct ma_page_run {
 /*
  * struct ma_central - the spans of one size class, Go's mcentral
  * @lock: protects everything below and the bitmaps of listed spans
- * @partial: spans with at least one free object
+ * @partial: spans with at least one free object, and at least one
+ *	allocated
  * @full: spans whose objects are all handed out (to users or caches)
- * @nspans: spans on both lists
+ * @empty: spans without an allocated object, kept for reuse instead of
+ *	going back to the heap at once, at most @empty_max of them (the
+ *	global heap's centrals only); memarena_drain() and the scavenger
+ *	give them back (ma_central_trim())
+ * @nempty: spans on @empty
+ * @empty_max: MA_CENTRAL_EMPTY_BYTES worth of spans, 0 for an arena's
+ * @nspans: spans on the three lists (in HeapInuse, BySize)
  * @class: size class
  * @owner: the memarena_arena this central belongs to, NULL for the
  *	global heap (whose objects go through the per-CPU caches)
@@ -182,10 +189,22 @@ struct ma_central {
 	spinlock_t lock;		/* see the kernel-doc above */
 	struct list_head partial;
 	struct list_head full;
+	struct list_head empty;
+	unsigned int nempty;
+	unsigned int empty_max;
 	unsigned long nspans;
 	unsigned int class;
 	struct memarena_arena *owner;
 };
+
+/*
+ * Empty spans a global central keeps: a class whose spans hold few
+ * objects (4096 B: 2 per 8 KiB span) would otherwise carve a span from
+ * the heap and give it back for every two objects that go through the
+ * per-CPU cache.  64 KiB per class: 4.3 MiB if all 67 classes are in
+ * use, given back by every drain and by the scavenger.
+ */
+#define MA_CENTRAL_EMPTY_BYTES	(64 * 1024)
 
 /*
  * struct ma_mcache_class - one CPU's stack of free objects of one class
@@ -377,6 +396,7 @@ void ma_central_flush(struct ma_central *c, void **objs, unsigned int n);
 bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p,
 			 struct list_head *empty);
 u64 ma_central_release_all(struct ma_central *c);
+unsigned long ma_central_trim_all(void);
 
 /* --- mcache.c ---------------------------------------------------------- */
 
@@ -388,6 +408,8 @@ int ma_mcache_init(void);
 void ma_mcache_exit(void);
 void *ma_mcache_alloc(unsigned int class, gfp_t gfp);
 void ma_mcache_free(struct ma_span *s, void *p);
+size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p);
+void ma_mcache_free_bulk(struct ma_span **spans, void **objs, unsigned int n);
 unsigned int ma_mcache_drain_cpus(struct workqueue_struct *wq, u64 *activity,
 				  u64 *pause_ns, bool reclaim);
 void ma_mcache_count(unsigned int cls, long objs, long bytes);

@@ -10,6 +10,8 @@
  *	1. drains per-CPU caches: those that were idle since the previous
  *	   cycle (background), or all of them (forced, shrinker); drained
  *	   objects go back to their spans, and spans left empty to the heap;
+ *	   when something must go back, so do the empty spans the central
+ *	   lists keep for reuse;
  *	2. gives memory back to the buddy allocator while the heap retained
  *	   from the page allocator (HeapSys - HeapReleased) exceeds the
  *	   goal, or the whole footprint (Sys - HeapReleased) exceeds the
@@ -207,6 +209,10 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 				       kind == MA_CYCLE_BACKGROUND && !over ?
 				       ma_cpu_activity : NULL, &c->pause_ns,
 				       kind == MA_CYCLE_SHRINK);
+
+	/* The centrals' spare empty spans, when something must go back. */
+	if (kind != MA_CYCLE_BACKGROUND || over || ma_scav_excess(kind))
+		drained += ma_central_trim_all();
 
 	/*
 	 * Whole arenas first: they take their metadata with them.  With no

@@ -445,7 +445,9 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 	 * again, a few times).
 	 */
 	for (tries = 0; tries < MA_HEAP_ALLOC_TRIES; tries++) {
-		if (ma_spanalloc_reserve(2, gfp))
+		/* Unlocked peek: ma_heap_carve() checks again under the lock. */
+		if (READ_ONCE(ma_heap.spanalloc.nfree) < 2 &&
+		    ma_spanalloc_reserve(2, gfp))
 			return NULL;
 		ma_heap_lock(&flags);
 		s = ma_heap_carve(npages, align, state);

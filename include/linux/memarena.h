@@ -115,6 +115,8 @@ void memarena_read_memstats(struct memarena_memstats *ms);
 
 void *memarena_alloc(size_t size, gfp_t gfp);
 void memarena_free(const void *p);
+int memarena_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **p);
+void memarena_free_bulk(size_t nr, void **p);
 size_t memarena_size(const void *p);
 void memarena_drain(void);
 

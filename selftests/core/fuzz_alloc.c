@@ -38,7 +38,7 @@ enum op {
 	OP_ALLOC_SMALL, OP_ALLOC_SMALL2, OP_ALLOC_LARGE, OP_ARENA_ALLOC,
 	OP_FREE, OP_FREE2, OP_FREE_BOGUS, OP_DOUBLE_FREE, OP_CPU, OP_DRAIN,
 	OP_HOTPLUG, OP_ARENA_DESTROY, OP_FAULT, OP_NMI, OP_CONTEXT,
-	OP_BURST_ALLOC, OP_BURST_FREE, OP_SCAVENGE, NR_OPS
+	OP_BURST_ALLOC, OP_BURST_FREE, OP_SCAVENGE, OP_BULK_ALLOC, OP_BULK_FREE, NR_OPS
 };
 
 struct slot {
@@ -526,6 +526,54 @@ static void do_op(enum op op)
 		b = byte();
 		for (i = 1 + b % 128; i-- && fz.nlive; )
 			free_live(b & 0x80 ? fz.nlive - 1 : (i * 7919) % fz.nlive);
+		break;
+	case OP_BULK_ALLOC:
+		/* All or nothing: NULL only from an injected failure. */
+		b = byte();
+		i = 1 + b % 64;
+		size = b & 0x80 && !(byte() & 7) ? large_size() : small_size(byte(), byte());
+		if (fz.nlive + i > MAX_LIVE ||
+		    (size > MEMARENA_MAX_SMALL_SIZE &&
+		     fz.large_bytes + i * PAGE_ALIGN(size) > LARGE_BUDGET))
+			break;
+		{
+			void *bp[64];
+			gfp_t gfp = pick_gfp(byte());
+			int got = memarena_alloc_bulk(size, gfp, i, bp);
+			bool refused = (gfp & (__GFP_DMA | __GFP_DMA32)) ||
+				       size > MEMARENA_MAX_SIZE;
+
+			FZ_CHECK(got == 0 || (got == (int)i && !refused),
+				 "bulk of %u: %d", i, got);
+			FZ_CHECK(got || refused || ma_shim_fault_fired(),
+				 "bulk of %u x %zu failed without a fault", i, size);
+			for (cpu = 0; cpu < (unsigned int)got; cpu++)
+				add_live(bp[cpu], size, gfp, -1);
+		}
+		break;
+	case OP_BULK_FREE:
+		/* Some live objects, a NULL and maybe a bad free, at once. */
+		b = byte();
+		{
+			void *bp[66];
+			unsigned int n = 0;
+
+			for (i = 1 + b % 64; i-- && fz.nlive; ) {
+				cpu = (i * 7919 + b) % fz.nlive;
+				check_slot(&fz.live[cpu], true);
+				bp[n++] = fz.live[cpu].p;
+				remove_live(cpu);
+			}
+			bp[n++] = NULL;
+			if (b & 0x80 && fz.nfreed) {
+				i = u16_() % min(fz.nfreed, (unsigned int)FREED_RING);
+				if (!inside_live(fz.freed[i].p)) {
+					bp[n++] = fz.freed[i].p;
+					fz.bad_expected++;
+				}
+			}
+			memarena_free_bulk(n, bp);
+		}
 		break;
 	case OP_SCAVENGE:
 		b = byte();

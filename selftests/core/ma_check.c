@@ -187,7 +187,7 @@ static const char *check_harena(struct ma_heap_arena *ha, unsigned int flags,
 static const char *check_central(struct ma_central *c, unsigned int cls,
 				 unsigned long *nsmall)
 {
-	unsigned long n = 0;
+	unsigned long n = 0, nempty = 0;
 	struct ma_span *s;
 
 	CHECK(c->class == cls, "central of class %u says %u", cls, c->class);
@@ -206,6 +206,18 @@ static const char *check_central(struct ma_central *c, unsigned int cls,
 		      s->base, s->nalloc, s->nelems);
 		n++;
 	}
+	list_for_each_entry(s, &c->empty, list) {
+		CHECK(s->state == MA_SPAN_SMALL && s->central == c && s->class == cls,
+		      "span %#lx on empty list of class %u", s->base, cls);
+		CHECK(s->nalloc == 0, "span %#lx on empty list with %u/%u", s->base,
+		      s->nalloc, s->nelems);
+		n++;
+		nempty++;
+	}
+	CHECK(nempty == c->nempty, "class %u: %lu empty spans listed, nempty %u",
+	      cls, nempty, c->nempty);
+	CHECK(c->nempty <= c->empty_max, "class %u: %u empty spans kept, max %u",
+	      cls, c->nempty, c->empty_max);
 	CHECK(n == c->nspans, "class %u: %lu spans listed, nspans %lu", cls, n,
 	      c->nspans);
 	*nsmall += n;

@@ -575,6 +575,75 @@ static void test_atomic_contexts(void)
 }
 
 /* ---------------------------------------------------------------------
+ * Bulk allocation
+ */
+
+#define MT_BULK	100
+
+/* memarena_alloc_bulk() in one context: distinct, usable, zeroed if asked. */
+static void mt_bulk_once(void **p, size_t size, gfp_t gfp, const char *ctx)
+{
+	size_t usable;
+	unsigned int i, j;
+	int got;
+
+	got = memarena_alloc_bulk(size, gfp, MT_BULK, p);
+	if (!MT_CHECK(got == MT_BULK, "%s: bulk of %d x %zu: %d", ctx, MT_BULK,
+		      size, got))
+		return;
+	for (i = 0; i < MT_BULK; i++) {
+		usable = memarena_size(p[i]);
+		MT_CHECK(usable >= size, "%s: %p: size %zu < %zu", ctx, p[i],
+			 usable, size);
+		if ((gfp & __GFP_ZERO) && !MT_CHECK(!memchr_inv(p[i], 0, size),
+						    "%s: %p not zeroed", ctx, p[i]))
+			break;
+		memset(p[i], i, size);
+	}
+	for (i = 0; i < MT_BULK; i++)
+		for (j = 0; j < size; j++)
+			if (!MT_CHECK(((u8 *)p[i])[j] == (u8)i,
+				      "%s: object %u overwritten at %u", ctx, i, j))
+				goto out;
+out:
+	memarena_free_bulk(MT_BULK, p);
+}
+
+static void test_bulk(void)
+{
+	static const size_t sizes[] = { 8, 256, 4096, 32768, 65536 };
+	struct memarena_memstats *ms = kmalloc(sizeof(*ms), GFP_KERNEL);
+	void **p = kcalloc(MT_BULK, sizeof(*p), GFP_KERNEL);
+	unsigned long flags;
+	u64 mallocs, frees;
+	unsigned int i;
+
+	if (!MT_CHECK(ms && p, "no memory"))
+		goto out;
+	memarena_read_memstats(ms);
+	mallocs = ms->mallocs;
+	frees = ms->frees;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		mt_bulk_once(p, sizes[i], GFP_KERNEL, "process");
+		mt_bulk_once(p, sizes[i], GFP_KERNEL | __GFP_ZERO, "process, zero");
+	}
+	local_irq_save(flags);
+	mt_bulk_once(p, 256, GFP_ATOMIC, "irqs off");
+	local_irq_restore(flags);
+	memarena_read_memstats(ms);
+	MT_CHECK(ms->mallocs - mallocs == (2 * ARRAY_SIZE(sizes) + 1) * MT_BULK,
+		 "Mallocs moved by %llu", ms->mallocs - mallocs);
+	MT_CHECK(ms->frees - frees == (2 * ARRAY_SIZE(sizes) + 1) * MT_BULK,
+		 "Frees moved by %llu", ms->frees - frees);
+	MT_CHECK(!memarena_alloc_bulk(0, GFP_KERNEL, 4, p), "bulk of size 0");
+	MT_CHECK(!memarena_alloc_bulk(MEMARENA_MAX_SIZE + 1, GFP_KERNEL, 1, p),
+		 "bulk above MEMARENA_MAX_SIZE");
+out:
+	kfree(p);
+	kfree(ms);
+}
+
+/* ---------------------------------------------------------------------
  * Bad frees: ignored, and the heap stays intact
  */
 
@@ -1984,6 +2053,7 @@ static const struct mt_case mt_cases[] = {
 	{ "alignment", test_alignment },
 	{ "gfp_zero", test_gfp_zero },
 	{ "atomic_contexts", test_atomic_contexts },
+	{ "bulk", test_bulk },
 	{ "double_free", test_double_free },
 	{ "foreign_free", test_foreign_free },
 	{ "interior_free", test_interior_free },
