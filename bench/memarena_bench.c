@@ -1155,7 +1155,10 @@ static void run_percpu(struct bench *b, unsigned int size)
 		b->ret = -ENOMEM;
 		return;
 	}
-	if (test_bit(BW_PARALLEL, &b->workload_mask)) {
+	if (test_bit(BW_PARALLEL, &b->workload_mask) && num_online_cpus() < 2) {
+		pr_info("skip workloads=parallel reason=fewer than 2 online CPUs (%u)\n",
+			num_online_cpus());
+	} else if (test_bit(BW_PARALLEL, &b->workload_mask)) {
 		measure_parallel(b, pr, BA_EMPTY, size);
 		for (a = BA_NULL; a < BA_NR; a++)
 			if (alloc_applies(b, BW_PARALLEL, a, size))
