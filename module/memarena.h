@@ -201,10 +201,13 @@ struct ma_central {
  * Empty spans a global central keeps: a class whose spans hold few
  * objects (4096 B: 2 per 8 KiB span) would otherwise carve a span from
  * the heap and give it back for every two objects that go through the
- * per-CPU cache.  64 KiB per class: 4.3 MiB if all 67 classes are in
- * use, given back by every drain and by the scavenger.
+ * per-CPU cache.  256 KiB per class (SLUB keeps up to 6 empty 32 KiB
+ * slabs per node for kmalloc-4k): they stay memarena's either way, in
+ * HeapInuse here rather than HeapIdle, and go back to the heap with
+ * every drain, with a scavenger cycle that gives memory back, and before
+ * the heap grows, so they never make it grow.
  */
-#define MA_CENTRAL_EMPTY_BYTES	(64 * 1024)
+#define MA_CENTRAL_EMPTY_BYTES	(256 * 1024)
 
 /*
  * struct ma_mcache_class - one CPU's stack of free objects of one class

@@ -456,6 +456,9 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 			continue;
 		if (s)
 			return s;
+		/* Spans the centrals keep for reuse go first. */
+		if (ma_central_trim_all())
+			continue;
 		/* A new arena is aligned to its size, so to @align. */
 		if (grown++ == MA_HEAP_GROW_TRIES || ma_heap_grow(npages, gfp))
 			return NULL;

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench/summary.py - memarena's benchmark goals (issue "make bench",
+# Documentation/benchmarks.rst) against one bench/results.json.
+#
+# usage: bench/summary.py [RESULTS_JSON]   (default bench/results.json)
+#
+# For each mode, one line per goal: the figure, the goal and "met" or
+# "MISSED"; then the worst memarena/kmem_cache cell.  Figures are
+# geometric means of ratios over the sizes (and orders) a goal covers.
+# bench/run prints this after its tables.  Exit status 0, whatever the
+# figures: goals are reported, never asserted; 1 if the file is unusable.
+
+import json
+import math
+import statistics
+import sys
+
+
+def gmean(xs):
+    xs = [x for x in xs if x and x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def fmt(x, unit="x"):
+    return "-" if x is None else "%.2f%s" % (x, unit)
+
+
+def ratio(results, workload, alloc, base, pred=lambda r: True):
+    ref = {}
+    for r in results:
+        if r["workload"] == workload and r["alloc"] == base and \
+           "ns_per_op" in r:
+            ref[(r["order"], r["n"], r["size"])] = r["ns_per_op"]
+    out = []
+    for r in results:
+        if r["workload"] != workload or r["alloc"] != alloc or \
+           "ns_per_op" not in r or not pred(r):
+            continue
+        b = ref.get((r["order"], r["n"], r["size"]))
+        if b:
+            out.append(r["ns_per_op"] / b)
+    return gmean(out), len(out)
+
+
+def goal(name, value, limit, cmp, note=""):
+    if value is None:
+        state = "not measured"
+    else:
+        state = "met" if (value <= limit if cmp == "<=" else value >= limit) \
+            else "MISSED"
+    print("   %-46s %9s  goal %s %-6s %s%s" % (
+        name, fmt(value, "") if value is not None else "-", cmp,
+        limit, state, "  (" + note + ")" if note else ""))
+
+
+def summary(m):
+    res = m.get("results", [])
+    fixed = lambda r: r["size"] != "mixed"
+    print("   goals (memarena / kmem_cache unless said; geometric means):")
+    v, n = ratio(res, "pair", "memarena", "kmem_cache", fixed)
+    goal("pair", v, 1.0, "<=", "%d sizes; stretch 0.85" % n)
+    v, n = ratio(res, "batch", "memarena", "kmem_cache",
+                 lambda r: fixed(r) and r["n"] >= 1024)
+    goal("batch N >= 1024", v, 0.8, "<=", "%d cells" % n)
+    v, n = ratio(res, "bulk", "memarena_bulk", "kmem_cache_bulk", fixed)
+    goal("bulk: memarena_bulk / kmem_cache_bulk", v, 1.0, "<=", "%d cells" % n)
+    v, n = ratio(res, "remote", "memarena", "kmem_cache", fixed)
+    goal("remote", v, 1.0, "<=", "%d sizes" % n)
+    effs = [r.get("efficiency") for r in res
+            if r["workload"] == "parallel" and r["alloc"] == "memarena"
+            and r.get("efficiency") is not None]
+    goal("parallel scaling efficiency (worst size)",
+         min(effs) if effs else None, 0.95, ">=")
+    fp = {r["alloc"]: r for r in res if r["workload"] == "footprint"
+          and "overhead_milli" in r}
+    if "memarena" in fp and "kmalloc" in fp and fp["kmalloc"]["overhead_milli"]:
+        goal("footprint at peak, memarena / kmalloc",
+             fp["memarena"]["overhead_milli"] / fp["kmalloc"]["overhead_milli"],
+             0.9, "<=")
+        goal("pages given back after free-all (share)",
+             fp["memarena"]["returned_milli"] / 1000.0, 0.95, ">=")
+    else:
+        goal("footprint at peak, memarena / kmalloc", None, 0.9, "<=")
+    for reader in ("proc", "netlink"):
+        p99 = [float(e["reader_result"]["p99_us"])
+               for e in m.get("stats_under_load", [])
+               if e.get("kind") == "churn" and e.get("reader") == reader
+               and "reader_result" in e]
+        loss = [e["throughput_loss"] for e in m.get("stats_under_load", [])
+                if e.get("kind") == "churn" and e.get("reader") == reader
+                and "throughput_loss" in e]
+        goal("stats via %s: reader p99 (us, median of runs)" % reader,
+             statistics.median(p99) if p99 else None, 50, "<=")
+        goal("stats via %s: throughput loss (mean)" % reader,
+             statistics.mean(loss) if loss else None, 0.02, "<=")
+    worst = None
+    for r in res:
+        x = r.get("ratio_kmem_cache")
+        if r["alloc"] == "memarena" and x and (worst is None or
+                                               x > worst["ratio_kmem_cache"]):
+            worst = r
+    if worst:
+        print("   worst memarena / kmem_cache cell: %.2fx (%s %s n=%s size=%s)"
+              % (worst["ratio_kmem_cache"], worst["workload"],
+                 worst["order"], worst["n"], worst["size"]))
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else "bench/results.json"
+    try:
+        doc = json.load(open(path))
+    except (OSError, ValueError) as e:
+        print("bench/summary.py: %s: %s" % (path, e), file=sys.stderr)
+        return 1
+    for m in doc.get("modes", []):
+        print()
+        print("== goals, mode %s: %s" % (m.get("mode"), m.get("description")))
+        summary(m)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
