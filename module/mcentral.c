@@ -148,14 +148,22 @@ static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
  */
 void ma_central_flush(struct ma_central *c, void **objs, unsigned int n)
 {
+	struct ma_span *s = NULL;
 	unsigned long flags;
 	LIST_HEAD(empty);
 	unsigned int i;
 
 	spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < n; i++) {
-		struct ma_span *s = ma_span_of(objs[i]);
-
+		/*
+		 * Neighbours in a stack often share a span: look the span up
+		 * only when the object is outside the previous one.  That one
+		 * is still the same span: if the previous put emptied it, no
+		 * other object of it is allocated, so none is in @objs.
+		 */
+		if (!s || (unsigned long)objs[i] - s->base >=
+			  ((unsigned long)s->npages << PAGE_SHIFT))
+			s = ma_span_of(objs[i]);
 		/* Checked when the object was freed: cannot fail. */
 		WARN_ON_ONCE(!ma_central_put(c, s, objs[i], &empty));
 	}

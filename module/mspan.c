@@ -53,19 +53,33 @@ void ma_span_init_small(struct ma_span *s, unsigned int class,
 unsigned int ma_span_take(struct ma_span *s, void **objs, unsigned int max)
 {
 	unsigned int size = ma_class_size[s->class];
-	unsigned int i = s->freeindex, n = 0;
+	unsigned int w = s->freeindex / BITS_PER_LONG, n = 0, b, i = 0;
+	unsigned int nwords = BITS_TO_LONGS(s->nelems);
+	unsigned long bits, taken;
 
 	lockdep_assert_held(&s->central->lock);
-	while (n < max && s->nalloc < s->nelems) {
-		i = find_next_zero_bit(s->allocbits, s->nelems, i);
-		if (WARN_ON_ONCE(i >= s->nelems))
-			break;
-		__set_bit(i, s->allocbits);
-		objs[n++] = (void *)(s->base + (unsigned long)i * size);
-		s->nalloc++;
-		i++;
+	max = min_t(unsigned int, max, s->nelems - s->nalloc);
+	/* A word of the bitmap at a time: its clear bits are free objects. */
+	for (; n < max && w < nwords; w++) {
+		bits = ~s->allocbits[w];
+		if (w == s->freeindex / BITS_PER_LONG)
+			bits &= ~0UL << (s->freeindex % BITS_PER_LONG);
+		if (w == nwords - 1 && s->nelems % BITS_PER_LONG)
+			bits &= ~0UL >> (BITS_PER_LONG - s->nelems % BITS_PER_LONG);
+		taken = 0;
+		while (bits && n < max) {
+			b = __ffs(bits);
+			bits &= bits - 1;
+			taken |= 1UL << b;
+			i = w * BITS_PER_LONG + b;
+			objs[n++] = (void *)(s->base + (unsigned long)i * size);
+		}
+		s->allocbits[w] |= taken;
 	}
-	s->freeindex = i;
+	s->nalloc += n;
+	/* No clear bit below: all taken up to the last one handed out. */
+	if (n)
+		s->freeindex = i + 1;
 	return n;
 }
 

@@ -422,6 +422,12 @@ static inline unsigned long find_next_zero_bit(const unsigned long *map,
 	return __ma_find_bit(map, size, off, ~0UL);
 }
 
+/* Index of the lowest set bit; @w must not be 0. */
+static inline unsigned long __ffs(unsigned long w)
+{
+	return __builtin_ctzl(w);
+}
+
 /* Last set bit below @size, or @size if none. */
 static inline unsigned long find_last_bit(const unsigned long *map,
 					  unsigned long size)
