@@ -544,5 +544,7 @@ void ma_malloc_exit(void)
 {
 	ma_scav_exit();
 	ma_mcache_exit();
+	/* The drains above leave empty spans on the centrals too. */
+	ma_central_trim_all();
 	ma_heap_exit();
 }

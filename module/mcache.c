@@ -138,8 +138,10 @@ size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p)
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
 
 	while (got < n) {
+		/* A batch per central lock hold: interrupts are off there. */
 		k = ma_central_refill(c, p + got,
-				      min_t(size_t, n - got, UINT_MAX), gfp);
+				      min_t(size_t, n - got, MA_MCACHE_MAX_BATCH),
+				      gfp);
 		if (!k)
 			break;
 		ma_mcache_count(cls, k, 0);

@@ -55,7 +55,7 @@ static unsigned int ma_central_take(struct ma_central *c, void **objs,
 		if (!s && c->nempty) {
 			s = list_first_entry(&c->empty, struct ma_span, list);
 			list_move(&s->list, &c->partial);
-			c->nempty--;
+			WRITE_ONCE(c->nempty, c->nempty - 1);
 		}
 		if (!s)
 			break;
@@ -125,7 +125,7 @@ static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
 		return false;
 	if (!s->nalloc && c->nempty < c->empty_max) {
 		list_move(&s->list, &c->empty);
-		c->nempty++;
+		WRITE_ONCE(c->nempty, c->nempty + 1);
 	} else if (!s->nalloc) {
 		list_move(&s->list, empty);
 		c->nspans--;
@@ -215,7 +215,7 @@ u64 ma_central_release_all(struct ma_central *c)
 	list_splice_init(&c->partial, &spans);
 	list_splice_init(&c->full, &spans);
 	list_splice_init(&c->empty, &spans);
-	c->nempty = 0;
+	WRITE_ONCE(c->nempty, 0);
 	list_for_each_entry(s, &spans, list)
 		n += s->nalloc;
 	c->nspans = 0;
@@ -251,9 +251,29 @@ unsigned long ma_central_trim_all(void)
 		list_splice_init(&c->empty, &spans);
 		n += c->nempty;
 		c->nspans -= c->nempty;
-		c->nempty = 0;
+		WRITE_ONCE(c->nempty, 0);
 		spin_unlock_irqrestore(&c->lock, flags);
 		ma_heap_free_list(&spans);
 	}
 	return n;
+}
+
+/**
+ * ma_central_empty_bytes() - bytes of the empty spans the centrals keep
+ *
+ * A racy sum, for the scavenger's decisions and the shrinker's count.
+ *
+ * Context: Any context.
+ * Return: the bytes, counted in HeapInuse, that ma_central_trim_all()
+ * would give back to the heap.
+ */
+u64 ma_central_empty_bytes(void)
+{
+	unsigned int cls;
+	u64 bytes = 0;
+
+	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++)
+		bytes += (u64)READ_ONCE(ma_heap.central[cls].nempty) *
+			 ma_class_span_bytes[cls];
+	return bytes;
 }

@@ -176,8 +176,8 @@ struct ma_page_run {
  * @full: spans whose objects are all handed out (to users or caches)
  * @empty: spans without an allocated object, kept for reuse instead of
  *	going back to the heap at once, at most @empty_max of them (the
- *	global heap's centrals only); memarena_drain() and the scavenger
- *	give them back (ma_central_trim())
+ *	global heap's centrals only); memarena_drain(), the scavenger and
+ *	a heap about to grow give them back (ma_central_trim_all())
  * @nempty: spans on @empty
  * @empty_max: MA_CENTRAL_EMPTY_BYTES worth of spans, 0 for an arena's
  * @nspans: spans on the three lists (in HeapInuse, BySize)
@@ -400,6 +400,7 @@ bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p,
 			 struct list_head *empty);
 u64 ma_central_release_all(struct ma_central *c);
 unsigned long ma_central_trim_all(void);
+u64 ma_central_empty_bytes(void);
 
 /* --- mcache.c ---------------------------------------------------------- */
 

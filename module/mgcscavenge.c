@@ -116,7 +116,9 @@ static u64 ma_scav_footprint(u64 *heap_retained, u64 *inuse)
 {
 	u64 sys = READ_ONCE(ma_heap.sys), released = READ_ONCE(ma_heap.released);
 
+	/* Empty spans the centrals keep are idle, whatever HeapInuse says. */
 	*inuse = READ_ONCE(ma_heap.inuse);
+	*inuse -= min(*inuse, ma_central_empty_bytes());
 	*heap_retained = sys - released;
 	return *heap_retained + READ_ONCE(ma_heap.spanalloc.sys) +
 	       READ_ONCE(ma_heap.gc_sys) +
@@ -179,9 +181,12 @@ static void ma_scav_free(struct list_head *arenas, unsigned int nruns,
 	list_for_each_entry_safe(ha, tmp, arenas, node) {
 		list_del(&ha->node);
 		ma_heap_arena_free(ha);
+		cond_resched();
 	}
-	for (i = 0; i < nruns; i++)
+	for (i = 0; i < nruns; i++) {
 		ma_heap_free_run(&ma_scav_runs[i]);
+		cond_resched();
+	}
 }
 
 /*
@@ -247,7 +252,7 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 		return false;
 	ma_scav_footprint(&retained, &inuse);
 	c->heap_released = READ_ONCE(ma_heap.released);
-	c->heap_idle = READ_ONCE(ma_heap.sys) - inuse;
+	c->heap_idle = READ_ONCE(ma_heap.sys) - READ_ONCE(ma_heap.inuse);
 	c->goal = ma_scav_goal(inuse);
 	c->end = ktime_get_real_ns();
 	c->duration_ns = ktime_get_ns() - t0 - rcu_ns;
@@ -322,7 +327,7 @@ static unsigned long ma_shrink_count(struct shrinker *sh,
 				     struct shrink_control *sc)
 {
 	u64 idle = READ_ONCE(ma_heap.sys) - READ_ONCE(ma_heap.released) -
-		   READ_ONCE(ma_heap.inuse);
+		   READ_ONCE(ma_heap.inuse) + ma_central_empty_bytes();
 	struct ma_cpu_stats st;
 	unsigned int cpu;
 

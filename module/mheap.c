@@ -47,7 +47,7 @@ static struct ma_span *ma_spanalloc_get(void)
 	if (!s)
 		return NULL;
 	list_del(&s->list);
-	f->nfree--;
+	WRITE_ONCE(f->nfree, f->nfree - 1);
 	f->inuse++;
 	return s;
 }
@@ -59,7 +59,7 @@ static void ma_spanalloc_put(struct ma_span *s)
 	lockdep_assert_held(&ma_heap.lock);
 	WRITE_ONCE(s->state, MA_SPAN_DEAD);
 	list_add(&s->list, &f->free);
-	f->nfree++;
+	WRITE_ONCE(f->nfree, f->nfree + 1);
 	f->inuse--;
 }
 
@@ -95,7 +95,7 @@ static int ma_spanalloc_reserve(unsigned int want, gfp_t gfp)
 			s[i].state = MA_SPAN_DEAD;
 			list_add_tail(&s[i].list, &f->free);
 		}
-		f->nfree += MA_SPANS_PER_CHUNK;
+		WRITE_ONCE(f->nfree, f->nfree + MA_SPANS_PER_CHUNK);
 		ma_heap_unlock(flags);
 	}
 }
@@ -433,6 +433,7 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 			      u8 state, gfp_t gfp)
 {
 	unsigned int grown = 0, tries;
+	bool trimmed = false;
 	unsigned long flags;
 	struct ma_span *s;
 
@@ -456,9 +457,16 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 			continue;
 		if (s)
 			return s;
-		/* Spans the centrals keep for reuse go first. */
-		if (ma_central_trim_all())
-			continue;
+		/*
+		 * Spans the centrals keep for reuse go first, once: under
+		 * churn they come and go, and retrying for them must not
+		 * keep the heap from growing.
+		 */
+		if (!trimmed) {
+			trimmed = true;
+			if (ma_central_trim_all())
+				continue;
+		}
 		/* A new arena is aligned to its size, so to @align. */
 		if (grown++ == MA_HEAP_GROW_TRIES || ma_heap_grow(npages, gfp))
 			return NULL;
@@ -691,8 +699,11 @@ unsigned int ma_heap_release_pages(u64 want, struct ma_page_run *runs,
 
 	*bytes = 0;
 	max = min_t(unsigned int, max, MA_RELEASE_SCAN);
-	/* A split needs a structure; without, whole spans are still taken. */
-	ma_spanalloc_reserve(max, GFP_KERNEL);
+	/*
+	 * A split needs a structure; without, whole spans are still taken.
+	 * May run in reclaim (the shrinker): no reserves, no warning.
+	 */
+	ma_spanalloc_reserve(max, GFP_NOWAIT | __GFP_NOWARN);
 
 	t0 = ktime_get_ns();
 	ma_heap_lock(&flags);
