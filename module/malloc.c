@@ -277,15 +277,22 @@ EXPORT_SYMBOL_GPL(memarena_alloc);
  * per-CPU cache: returns the span of a valid small object of the global
  * heap, whose first word now holds its free cookie, for the caller to put
  * on this CPU's stack; NULL when the free was refused, or done (arena
- * objects, large objects).  Caller holds rcu_read_lock().
+ * objects, large objects).  @hint, if not NULL, is the span of an object
+ * this caller prepared and still holds (so it stays in use): an object
+ * inside it needs no index lookup.  Caller holds rcu_read_lock().
  */
-static __always_inline struct ma_span *ma_free_prepare(const void *p)
+static __always_inline struct ma_span *ma_free_prepare(const void *p,
+						       struct ma_span *hint)
 {
 	void *obj = (void *)p;
 	struct ma_span *s;
 	u8 state;
 
-	s = ma_span_of(p);
+	if (hint && (unsigned long)p - hint->base <
+		    ((unsigned long)hint->npages << PAGE_SHIFT))
+		s = hint;
+	else
+		s = ma_span_of(p);
 	if (unlikely(!s)) {
 		ma_bad_free(p, "not memarena memory");
 		return NULL;
@@ -344,7 +351,7 @@ void memarena_free(const void *p)
 	 * safe.
 	 */
 	rcu_read_lock();
-	s = ma_free_prepare(p);
+	s = ma_free_prepare(p, NULL);
 	if (s)
 		ma_mcache_free(s, (void *)p);
 	rcu_read_unlock();
@@ -449,7 +456,7 @@ EXPORT_SYMBOL_GPL(memarena_alloc_bulk);
  */
 void memarena_free_bulk(size_t nr, void **p)
 {
-	struct ma_span *spans[MA_FREE_BULK_CHUNK];
+	struct ma_span *spans[MA_FREE_BULK_CHUNK], *hint;
 	void *objs[MA_FREE_BULK_CHUNK];
 	unsigned int n;
 	size_t i = 0;
@@ -462,12 +469,16 @@ void memarena_free_bulk(size_t nr, void **p)
 	}
 	while (i < nr) {
 		rcu_read_lock();
+		/* Objects of a chunk are held until it is pushed: hints hold. */
+		hint = NULL;
 		for (n = 0; n < MA_FREE_BULK_CHUNK && i < nr; i++) {
 			if (unlikely(ZERO_OR_NULL_PTR(p[i])))
 				continue;
-			spans[n] = ma_free_prepare(p[i]);
-			if (spans[n])
+			spans[n] = ma_free_prepare(p[i], hint);
+			if (spans[n]) {
+				hint = spans[n];
 				objs[n++] = p[i];
+			}
 		}
 		if (n)
 			ma_mcache_free_bulk(spans, objs, n);
