@@ -37,11 +37,14 @@ static void memstats_show_scalars(struct seq_file *m,
 		if (!d->name)
 			continue;
 		v = ma_stat_value(ms, d);
-		if (d->type == MA_STAT_PPB)
+		if (d->type == MA_STAT_PPB) {
 			seq_printf(m, "%s %llu.%09llu\n", d->name,
 				   v / 1000000000, v % 1000000000);
-		else
-			seq_printf(m, "%s %llu\n", d->name, v);
+			continue;
+		}
+		seq_puts(m, d->name);
+		seq_put_decimal_ull(m, " ", v);
+		seq_putc(m, '\n');
 	}
 }
 
@@ -57,10 +60,22 @@ static void memstats_show_classes(struct seq_file *m,
 	for (i = 1; i < MA_NUM_SIZE_CLASSES; i++) {
 		c = &ms->by_size[i];
 		live = c->mallocs - c->frees;
-		seq_printf(m, "%u %llu %u %u %llu %llu %llu %llu %llu %llu\n",
-			   i, c->size, ma_class_span_bytes[i],
-			   ma_class_nobjs[i], c->mallocs, c->frees, live,
-			   live * c->size, c->cached_objects, c->spans);
+		/*
+		 * seq_put_decimal_ull() rather than seq_printf(): parsing a
+		 * format string for each of these 670 numbers was nearly all
+		 * of the time a read took (perf in the VM).
+		 */
+		seq_put_decimal_ull(m, "", i);
+		seq_put_decimal_ull(m, " ", c->size);
+		seq_put_decimal_ull(m, " ", ma_class_span_bytes[i]);
+		seq_put_decimal_ull(m, " ", ma_class_nobjs[i]);
+		seq_put_decimal_ull(m, " ", c->mallocs);
+		seq_put_decimal_ull(m, " ", c->frees);
+		seq_put_decimal_ull(m, " ", live);
+		seq_put_decimal_ull(m, " ", live * c->size);
+		seq_put_decimal_ull(m, " ", c->cached_objects);
+		seq_put_decimal_ull(m, " ", c->spans);
+		seq_putc(m, '\n');
 	}
 }
 
