@@ -138,6 +138,8 @@ MODULE_PARM_DESC(churn_ms, "churn: milliseconds of churn on every CPU (default 3
 #define BENCH_RING	1024		/* entries of a cross-CPU ring */
 #define BENCH_SLOTS	1024		/* live objects per CPU in larson */
 #define BENCH_XREPEAT	3		/* remote, larson: runs per repeat */
+#define BENCH_MAX_FOOTPRINT_KB	(1024 * 1024)	/* 1 GiB live at most */
+#define BENCH_MAX_CHURN_MS	600000		/* 10 minutes */
 
 enum bench_alloc {
 	BA_EMPTY,		/* the empty loop: inline, no call */
@@ -1024,6 +1026,17 @@ static u64 p_cns(struct prun *pr, const struct cpumask *cpus)
 	return worst;
 }
 
+static void p_free(struct prun *pr)
+{
+	unsigned int c;
+
+	for (c = 0; c < nr_cpu_ids; c++)
+		vfree(pr->t[c].b.objs);
+	vfree(pr->t);
+	kfree(pr);
+}
+
+/* Slots for every possible CPU: one that comes online later has its own. */
 static struct prun *p_alloc(struct bench *b)
 {
 	struct prun *pr;
@@ -1033,34 +1046,20 @@ static struct prun *p_alloc(struct bench *b)
 	if (!pr)
 		return NULL;
 	pr->t = vzalloc(array_size(nr_cpu_ids, sizeof(*pr->t)));
-	if (!pr->t)
-		goto out_free_pr;
-	for_each_online_cpu(c) {
+	if (!pr->t) {
+		kfree(pr);
+		return NULL;
+	}
+	for_each_possible_cpu(c) {
 		pr->t[c].b.sizes = b->sizes;
 		pr->t[c].b.objs = vmalloc(array_size(BENCH_PAR_N,
 						     sizeof(void *)));
-		if (!pr->t[c].b.objs)
-			goto out_free_objs;
+		if (!pr->t[c].b.objs) {
+			p_free(pr);
+			return NULL;
+		}
 	}
 	return pr;
-
-out_free_objs:
-	for_each_online_cpu(c)
-		vfree(pr->t[c].b.objs);
-	vfree(pr->t);
-out_free_pr:
-	kfree(pr);
-	return NULL;
-}
-
-static void p_free(struct prun *pr)
-{
-	unsigned int c;
-
-	for (c = 0; c < nr_cpu_ids; c++)
-		vfree(pr->t[c].b.objs);
-	vfree(pr->t);
-	kfree(pr);
 }
 
 /*
@@ -1459,6 +1458,14 @@ static int __init bench_init(void)
 	}
 	if (!ops || !repeat) {
 		pr_err("ops and repeat must be positive\n");
+		return -EINVAL;
+	}
+	if (!footprint_kb || footprint_kb > BENCH_MAX_FOOTPRINT_KB) {
+		pr_err("footprint_kb must be 1..%u\n", BENCH_MAX_FOOTPRINT_KB);
+		return -EINVAL;
+	}
+	if (!churn_ms || churn_ms > BENCH_MAX_CHURN_MS) {
+		pr_err("churn_ms must be 1..%u\n", BENCH_MAX_CHURN_MS);
 		return -EINVAL;
 	}
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
