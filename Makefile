@@ -4,6 +4,8 @@
 #
 #   make              dependencies, module, userspace tools, selftests
 #   make check        everything, static checks, and the selftests in a VM
+#   make check-kernels build, sparse and the VM selftests on each Debian kernel
+#                     series: 6.1, 6.12, 6.12-rt (installs them)
 #   make demo         boot the VM, load the module, show /proc/memstats
 #   make bench        memarena against kmalloc/kmem_cache in the VM (bench/run)
 #   make vm-shell     interactive root shell in the VM with memarena loaded
@@ -13,7 +15,9 @@
 #   make sizeclasses  regenerate module/sizeclasses.[ch] (scripts/mksizeclasses.c)
 #
 # Every target first makes sure the Debian packages it needs are present
-# (scripts/deps installs them as root).  KVER=/KDIR= pick another kernel.
+# (scripts/deps installs them as root).  The kernel is the running one if
+# it has headers, else Debian's default (scripts/kver says which and why);
+# KVER=/KDIR= pick another.
 
 SRCDIR	:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD	:= $(SRCDIR)/build
@@ -48,9 +52,16 @@ all: module user selftests
 
 include $(SRCDIR)/module/sizeclasses.mk
 
+$(MKSIZECLASSES): | deps
+
 deps:
 	@$(SRCDIR)/scripts/deps
-	@test -n "$(KVER)" || { echo "memarena: no kernel with headers and /boot/vmlinuz found (set KVER=)" >&2; exit 1; }
+
+# Apart from 'deps': make expands a whole recipe before running its first
+# line, so $(KVER) must not appear in the recipe that installs the kernel.
+kernel: deps
+	@$(SRCDIR)/scripts/kver --why >/dev/null || \
+		{ echo "memarena: no kernel with headers and /boot/vmlinuz found (set KVER=)" >&2; exit 1; }
 
 $(KSRC)/.stamp: | deps
 	@mkdir -p $(KSRC)
@@ -75,7 +86,7 @@ $(YNL)/.stamp: | deps
 ynl: $(YNL)/.stamp
 
 # The committed size-class tables must be what the generator makes.
-module: deps sizeclasses-check
+module: kernel sizeclasses-check
 	$(KMAKE) modules
 
 user: deps
@@ -87,7 +98,7 @@ selftests: deps ksrc ynl
 checkpatch: ksrc
 	perl $(CHECKPATCH) --strict --no-tree --quiet --show-types -f $(KERNEL_SRCS)
 
-sparse: deps
+sparse: kernel
 	@mkdir -p $(BUILD)
 	$(KMAKE) C=2 modules 2>&1 | tee $(BUILD)/sparse.log
 	@if grep -E ': (warning|error):' $(BUILD)/sparse.log; then \
@@ -95,6 +106,11 @@ sparse: deps
 
 check: all
 	@$(SRCDIR)/selftests/check
+
+# Every supported Debian kernel series (SERIES= to pick some); installs
+# their images and headers.
+check-kernels: deps
+	@$(SRCDIR)/selftests/check-kernels $(SERIES)
 
 demo: all
 	@$(SRCDIR)/selftests/vm-run --timeout 300 -- selftests/demo
@@ -113,5 +129,5 @@ clean:
 	-$(KMAKE) clean 2>/dev/null
 	rm -rf $(BUILD)
 
-.PHONY: all deps ksrc ynl module user selftests checkpatch sparse check demo bench install \
+.PHONY: all deps kernel ksrc ynl module user selftests checkpatch sparse check check-kernels demo bench install \
 	vm-shell clean
