@@ -10,6 +10,7 @@
 #   make bench        memarena against kmalloc/kmem_cache in the VM (bench/run)
 #   make vm-shell     interactive root shell in the VM with memarena loaded
 #   make install      memstat, memload and their man pages (DESTDIR, PREFIX)
+#   make deb          Debian packages (DKMS module, tools) in build/deb
 #   make checkpatch   checkpatch --strict on module/ and include/
 #   make sparse       sparse (C=2) over the kernel code
 #   make sizeclasses  regenerate module/sizeclasses.[ch] (scripts/mksizeclasses.c)
@@ -125,9 +126,33 @@ install: user
 vm-shell: all
 	@$(SRCDIR)/selftests/vm-run --shell -- insmod module/memarena.ko
 
+# Debian packages (debian/): memarena-dkms, the module's sources that DKMS
+# builds on the target and for each new kernel, and memarena-tools.  Built
+# with dpkg-buildpackage in a copy of the sources, $(DEB)/memarena-VERSION
+# (the version is debian/changelog's), so that the .debs land in $(DEB) and
+# the work tree stays clean.  The copy is a tar of the tree without build
+# output, so it works without git too.  Needs no kernel headers.
+DEB	:= $(BUILD)/deb
+
+deb:
+	@$(SRCDIR)/scripts/deps build-essential debhelper dh-dkms dkms dpkg-dev fakeroot
+	@set -eo pipefail; \
+	 ver=$$(dpkg-parsechangelog -l $(SRCDIR)/debian/changelog -S Version); \
+	 rm -rf $(DEB); mkdir -p $(DEB)/memarena-$$ver; \
+	 echo "  COPY    sources to $(DEB)/memarena-$$ver"; \
+	 tar -C $(SRCDIR) -cf - --exclude=./build --exclude-vcs \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+		--exclude='*.cmd' --exclude='*.a' --exclude='.*.d' --exclude=modules.order \
+		--exclude=Module.symvers --exclude=.tmp_versions --exclude=__pycache__ \
+		--exclude='.checkpatch-camelcase.*' --exclude=./bench/results.json . | \
+		tar -C $(DEB)/memarena-$$ver -xf -; \
+	 cd $(DEB)/memarena-$$ver && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -b -us -uc; \
+	 echo "memarena: packages in $(DEB):"; ls -1 $(DEB)/*.deb
+
 clean:
 	-$(KMAKE) clean 2>/dev/null
 	rm -rf $(BUILD)
 
 .PHONY: all deps kernel ksrc ynl module user selftests checkpatch sparse check check-kernels demo bench install \
-	vm-shell clean
+	vm-shell deb clean

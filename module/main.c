@@ -69,3 +69,12 @@ module_exit(memarena_exit);
 MODULE_DESCRIPTION("Go's allocator design with MemStats accounting");
 MODULE_AUTHOR("memarena developers");
 MODULE_LICENSE("GPL");
+
+/*
+ * The release: debian/changelog's version, which the DKMS build passes
+ * as -DMEMARENA_VERSION=<version> (dkms.conf).  A build from the source
+ * tree ('make') has none.
+ */
+#ifdef MEMARENA_VERSION
+MODULE_VERSION(__stringify(MEMARENA_VERSION));
+#endif
