@@ -871,8 +871,12 @@ TEST(rmmod_refused_while_open)
 	EXPECT_EQ(1, do_free(&e, fd, &op.handle, 1, 0, 0));
 	close(fd);
 	eng_exit(&e);
-	/* io_uring may drop its file reference a moment later. */
-	for (int i = 0; i < 50 && unload_module("memarena") == -EWOULDBLOCK; i++)
+	/*
+	 * io_uring may drop its file reference a moment later (its ring is
+	 * torn down by a work item): wait for it, 60 s at most, which only a
+	 * reference that never goes takes.
+	 */
+	for (int i = 0; i < 600 && unload_module("memarena") == -EWOULDBLOCK; i++)
 		usleep(100000);
 	EXPECT_FALSE(memarena_loaded());
 	ASSERT_EQ(0, load_module_file(memarena_ko_path()));

@@ -40,6 +40,8 @@
 #define PARAM_DIR	"/sys/module/memarena/parameters/"
 #define QUIET_MS	3600000ULL	/* "no background cycle during a test" */
 #define HUGE_PERCENT	100000ULL	/* background goal far above the heap */
+#define LOAD_MALLOCS	200000ULL	/* memarena_load's allocations in 2 s in the VM */
+#define WAIT_S		30.0		/* for a condition: only a hang takes that long */
 
 /* --- small helpers -------------------------------------------------------- */
 
@@ -113,20 +115,6 @@ static int param_set(const char *name, uint64_t v)
 	ok = write(fd, buf, len) == len;
 	close(fd);
 	return ok ? 0 : -EIO;
-}
-
-/*
- * No background cycle during the test: the delayed work re-reads the
- * interval only when it re-queues itself, so after lengthening it wait for
- * the pending run (queued at most 1 s ahead by default) to pass.
- */
-static int quiet_background(void)
-{
-	int err = param_set("scavenge_interval_ms", QUIET_MS);
-
-	if (!err)
-		sleep_ms(1500);
-	return err;
 }
 
 /* --- memarena_load -------------------------------------------------------- */
@@ -313,6 +301,34 @@ static uint64_t footprint(const struct snap *s)
 	return S(s, SYS) - S(s, HEAP_RELEASED);
 }
 
+/*
+ * Let memarena_load run for @secs and for @mallocs allocations at least,
+ * counted from @s (a GET taken before the load started), so that a slow
+ * machine leaves the heap where a fast one does after @secs; WAIT_S more
+ * at most.  @s gets the last GET.  0, or -1 with @s->err set.
+ */
+static int load_run(struct nl *nl, struct snap *s, double secs,
+		    uint64_t mallocs)
+{
+	uint64_t base = S(s, MALLOCS);
+	double t0 = now(), t;
+
+	for (;;) {
+		sleep_ms(100);
+		if (get(nl, s))
+			return -1;
+		t = now() - t0;
+		if (t >= secs && S(s, MALLOCS) - base >= mallocs)
+			return 0;
+		if (t >= secs + WAIT_S) {
+			snprintf(s->err, sizeof(s->err),
+				 "memarena_load made %" PRIu64 " allocations in %.0f s, not %" PRIu64,
+				 S(s, MALLOCS) - base, t, mallocs);
+			return -1;
+		}
+	}
+}
+
 /* A cycle: the GC reply or a CYCLE event. */
 struct cycle {
 	int cmd;
@@ -370,18 +386,49 @@ static int set_limit(struct nl *nl, uint64_t bytes)
 	return nl_do(nl, MEMARENA_CMD_SET_LIMIT, &bytes, NULL, NULL);
 }
 
+/*
+ * No background cycle during the test.  Writing the interval leaves the
+ * wake-up queued with the old one where it is (up to a second ahead, or
+ * running now): the delayed work re-reads the interval only when it
+ * re-queues itself.  So SET_LIMIT, with the limit unchanged, runs it at
+ * once (mod_delayed_work(..., 0)), and it re-queues itself QUIET_MS ahead.
+ * Then a forced cycle: it waits for a cycle still running (ma_cycle_mutex),
+ * and leaves nothing to do (no cache to drain, no free page to give back)
+ * to a background cycle that would start later anyway, as long as nothing
+ * allocates.  No sleep: the test does not depend on when the work runs.
+ * 0, -errno or -NLE_*.
+ */
+static int quiet_background(struct nl *nl)
+{
+	uint64_t limit;
+	struct cycle c;
+	int err;
+
+	err = param_set("scavenge_interval_ms", QUIET_MS);
+	if (!err)
+		err = param_get("memory_limit", &limit);
+	if (!err)
+		err = set_limit(nl, limit);
+	if (!err)
+		err = gc(nl, &c);
+	if (!err && c.err[0])
+		err = -NLE_FAILURE;
+	return err;
+}
+
 /* --- Go's checks (runtime.ReadMemStats' tests) ---------------------------- */
 
 /*
  * LastGC == PauseEnd[(NumGC+255)%256], PauseTotalNs == sum of PauseNs
  * while NumGC < 256, NumForcedGC <= NumGC; and, from the same rings,
  * entries of cycles that never ran are 0 and PauseEnd does not go back
- * from one cycle to the next.  With @max_age_ns, LastGC is at most that
- * old at @real_now (CLOCK_REALTIME taken after the GET) and not after it.
+ * from one cycle to the next.  With @from, LastGC is within [@from, @to]:
+ * CLOCK_REALTIME read before the last cycle was asked for and after the
+ * GET (how long that took is no business of a test).
  * 0, or -1 with the first failure in @why.
  */
-static int go_checks(const struct snap *s, uint64_t real_now,
-		     uint64_t max_age_ns, char *why, size_t len)
+static int go_checks(const struct snap *s, uint64_t from, uint64_t to,
+		     char *why, size_t len)
 {
 	uint64_t n = S(s, NUM_GC), sum = 0, i, k, newer, older;
 
@@ -412,17 +459,16 @@ static int go_checks(const struct snap *s, uint64_t real_now,
 					PRIu64 ") after that of cycle %" PRIu64 " (%" PRIu64 ")",
 					n - k, older, n - k + 1, newer), -1;
 	}
-	if (max_age_ns && n &&
-	    (S(s, LAST_GC) > real_now || real_now - S(s, LAST_GC) > max_age_ns))
-		return snprintf(why, len, "LastGC %" PRIu64 " vs CLOCK_REALTIME %"
-				PRIu64 ": %.3f s ago", S(s, LAST_GC), real_now,
-				((double)real_now - (double)S(s, LAST_GC)) / 1e9), -1;
+	if (from && n && (S(s, LAST_GC) < from || S(s, LAST_GC) > to))
+		return snprintf(why, len, "LastGC %" PRIu64 " not within CLOCK_REALTIME %"
+				PRIu64 "..%" PRIu64 " around the cycle",
+				S(s, LAST_GC), from, to), -1;
 	return 0;
 }
 
-#define EXPECT_GO_CHECKS(s, real_now, max_age_ns) do {				\
+#define EXPECT_GO_CHECKS(s, from, to) do {					\
 	char __why[256] = "";							\
-	EXPECT_EQ(0, go_checks(s, real_now, max_age_ns, __why, sizeof(__why))) \
+	EXPECT_EQ(0, go_checks(s, from, to, __why, sizeof(__why)))		\
 		TH_LOG("Go's checks: %s", __why);				\
 } while (0)
 
@@ -547,20 +593,24 @@ TEST_F_TIMEOUT(gc, forced_gc_counts_and_go_checks, 60)
 {
 	struct snap prev, cur;
 	struct cycle c;
-	uint64_t idx, t;
-	double t0, dt;
+	uint64_t idx, t0, t;
+	double m0, dt;
 	int i, err;
 
 	NEED_SETUP();
-	/* Exactly one cycle per GC: no background cycle in between. */
-	ASSERT_EQ(0, quiet_background());
+	/*
+	 * Exactly one cycle per GC: no background cycle in between, and
+	 * none would find anything to do after the forced one.
+	 */
+	ASSERT_EQ(0, quiet_background(&self->nl));
 	ASSERT_EQ(0, get(&self->nl, &prev)) TH_LOG("%s", prev.err);
 	EXPECT_GO_CHECKS(&prev, 0, 0);
 
 	for (i = 0; i < NR_FORCED; i++) {
-		t0 = now();
+		t0 = real_ns();
+		m0 = now();
 		err = gc(&self->nl, &c);
-		dt = now() - t0;
+		dt = now() - m0;
 		ASSERT_EQ(0, err) TH_LOG("GC: %s", nl_geterror(err));
 		ASSERT_EQ(0, c.err[0]) TH_LOG("GC reply: %s", c.err);
 		ASSERT_EQ(0, get(&self->nl, &cur)) TH_LOG("%s", cur.err);
@@ -583,7 +633,7 @@ TEST_F_TIMEOUT(gc, forced_gc_counts_and_go_checks, 60)
 		EXPECT_EQ(C(&c, HEAP_RELEASED), S(&cur, HEAP_RELEASED));
 		EXPECT_EQ(C(&c, HEAP_IDLE), S(&cur, HEAP_IDLE));
 		EXPECT_LT(0ULL, C(&c, DURATION_NS));
-		EXPECT_GO_CHECKS(&cur, t, 5000000000ULL);
+		EXPECT_GO_CHECKS(&cur, t0, t);
 		TH_LOG("GC %d: NumGC %" PRIu64 " NumForcedGC %" PRIu64
 		       ", released %" PRIu64 ", duration %" PRIu64 " ns, pause %"
 		       PRIu64 " ns, round trip %.1f ms", i, S(&cur, NUM_GC),
@@ -597,7 +647,7 @@ TEST_F_TIMEOUT(gc, forced_gc_counts_and_go_checks, 60)
 
 TEST_F_TIMEOUT(gc, gc_returns_memory, 120)
 {
-	uint64_t free0, free1, mf0, mf1, released, retained;
+	uint64_t free0, free1, mf0, mf1, released, retained, t0, t1;
 	struct snap m, b, a;
 	struct cycle c;
 	int64_t grew, want;
@@ -613,12 +663,12 @@ TEST_F_TIMEOUT(gc, gc_returns_memory, 120)
 	 * a huge goal in case one runs anyway.
 	 */
 	ASSERT_EQ(0, param_set("scavenge_percent", HUGE_PERCENT));
-	ASSERT_EQ(0, quiet_background());
+	ASSERT_EQ(0, quiet_background(&self->nl));
 
+	ASSERT_EQ(0, get(&self->nl, &m)) TH_LOG("%s", m.err);
 	err = load_start(32768);
 	ASSERT_EQ(0, err) TH_LOG("load %s: %s", load_ko_path(), strerror(-err));
-	sleep_ms(2000);
-	ASSERT_EQ(0, get(&self->nl, &m)) TH_LOG("%s", m.err);
+	ASSERT_EQ(0, load_run(&self->nl, &m, 2.0, LOAD_MALLOCS)) TH_LOG("%s", m.err);
 	ASSERT_EQ(0, unload_module(LOAD_NAME));	/* frees everything */
 
 	ASSERT_EQ(0, get(&self->nl, &b)) TH_LOG("%s", b.err);
@@ -629,10 +679,12 @@ TEST_F_TIMEOUT(gc, gc_returns_memory, 120)
 					     mib(retained));
 
 	ASSERT_EQ(0, kernel_free(&free0, &mf0));
+	t0 = real_ns();
 	ASSERT_EQ(0, gc(&self->nl, &c)) TH_LOG("GC failed");
 	ASSERT_EQ(0, kernel_free(&free1, &mf1));
 	ASSERT_EQ(0, c.err[0]) TH_LOG("%s", c.err);
 	ASSERT_EQ(0, get(&self->nl, &a)) TH_LOG("%s", a.err);
+	t1 = real_ns();
 	released = C(&c, RELEASED);
 
 	/*
@@ -675,7 +727,7 @@ TEST_F_TIMEOUT(gc, gc_returns_memory, 120)
 	       C(&c, DURATION_NS) / 1e6, C(&c, PAUSE_NS) / 1e6,
 	       grew / (double)MiB, ((int64_t)(mf1 - mf0)) / (double)MiB,
 	       S(&b, GC_SYS), S(&a, GC_SYS));
-	EXPECT_GO_CHECKS(&a, real_ns(), 5000000000ULL);
+	EXPECT_GO_CHECKS(&a, t0, t1);
 }
 
 /* --- 3 -------------------------------------------------------------------- */
@@ -683,34 +735,49 @@ TEST_F_TIMEOUT(gc, gc_returns_memory, 120)
 TEST_F_TIMEOUT(gc, shrinker_releases_caches, 120)
 {
 	struct snap b, a;
-	int err, fd;
+	uint64_t t0, t1;
+	int err, fd, i;
 
 	NEED_SETUP();
 	if (access(load_ko_path(), R_OK))
 		SKIP(return, "%s: %s", load_ko_path(), strerror(errno));
 	/* No background cycle drains the caches before the pressure does. */
-	ASSERT_EQ(0, quiet_background());
+	ASSERT_EQ(0, quiet_background(&self->nl));
+	ASSERT_EQ(0, get(&self->nl, &b)) TH_LOG("%s", b.err);
 	err = load_start(8192);
 	ASSERT_EQ(0, err) TH_LOG("load %s: %s", load_ko_path(), strerror(-err));
-	sleep_ms(1000);
+	ASSERT_EQ(0, load_run(&self->nl, &b, 1.0, LOAD_MALLOCS / 4)) TH_LOG("%s", b.err);
 	ASSERT_EQ(0, unload_module(LOAD_NAME));
 
 	ASSERT_EQ(0, get(&self->nl, &b)) TH_LOG("%s", b.err);
 	if (!S(&b, CACHED_OBJECTS))
 		SKIP(return, "the per-CPU caches are empty after the load (drained by memarena_load's last memarena_drain()?)");
 
-	fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(2, write(fd, "3\n", 2));
-	close(fd);
-
-	ASSERT_EQ(0, get(&self->nl, &a)) TH_LOG("%s", a.err);
+	/*
+	 * A shrinker call that finds a cycle running returns at once,
+	 * without draining (ma_shrink_scan()): should a background cycle
+	 * still have been running (see quiet_background()), the pressure
+	 * comes again, twice at most.
+	 */
+	t0 = real_ns();
+	for (i = 0; ; i++) {
+		fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(2, write(fd, "3\n", 2));
+		close(fd);
+		ASSERT_EQ(0, get(&self->nl, &a)) TH_LOG("%s", a.err);
+		if (!S(&a, CACHED_OBJECTS) || i == 2)
+			break;
+		TH_LOG("drop_caches left %" PRIu64 " objects cached, again",
+		       S(&a, CACHED_OBJECTS));
+	}
+	t1 = real_ns();
 	EXPECT_EQ(0ULL, S(&a, CACHED_OBJECTS));
 	EXPECT_EQ(0ULL, S(&a, CACHED_BYTES));
 	EXPECT_LT(S(&b, NUM_GC), S(&a, NUM_GC));
 	EXPECT_EQ(S(&b, NUM_FORCED_GC), S(&a, NUM_FORCED_GC));
 	EXPECT_LT(S(&b, HEAP_RELEASED), S(&a, HEAP_RELEASED));
-	EXPECT_GO_CHECKS(&a, real_ns(), 5000000000ULL);
+	EXPECT_GO_CHECKS(&a, t0, t1);
 	TH_LOG("drop_caches: CachedObjects %" PRIu64 " -> %" PRIu64 ", NumGC %" PRIu64 " -> %" PRIu64 ", HeapReleased %.2f -> %.2f MiB, HeapIdle - HeapReleased %.2f -> %.2f MiB",
 	       S(&b, CACHED_OBJECTS), S(&a, CACHED_OBJECTS), S(&b, NUM_GC),
 	       S(&a, NUM_GC), mib(S(&b, HEAP_RELEASED)), mib(S(&a, HEAP_RELEASED)),
@@ -720,7 +787,10 @@ TEST_F_TIMEOUT(gc, shrinker_releases_caches, 120)
 
 /* --- 4 -------------------------------------------------------------------- */
 
-/* Sample GET every 50 ms for @secs, or until the footprint is <= @until. */
+/*
+ * Sample GET every 50 ms for @secs, or until the footprint is <= @until
+ * and NumGC >= @num_gc.
+ */
 struct fp_samples {
 	unsigned long n, over;		/* samples, above @bound */
 	uint64_t max_fp, max_inuse, last_fp;
@@ -729,7 +799,8 @@ struct fp_samples {
 };
 
 static int sample_footprint(struct nl *nl, double secs, uint64_t until,
-			    uint64_t bound, struct fp_samples *f)
+			    uint64_t num_gc, uint64_t bound,
+			    struct fp_samples *f)
 {
 	double t0 = now();
 	uint64_t fp;
@@ -746,17 +817,17 @@ static int sample_footprint(struct nl *nl, double secs, uint64_t until,
 		f->over += fp > bound;
 		f->n++;
 		f->t = now() - t0;
-		if (fp <= until)
+		if (fp <= until && S(&f->s, NUM_GC) >= num_gc)
 			break;
 		sleep_ms(50);
 	} while (now() - t0 < secs);
 	return 0;
 }
 
-TEST_F_TIMEOUT(gc, limit_keeps_footprint_near_it, 120)
+TEST_F_TIMEOUT(gc, limit_keeps_footprint_near_it, 180)
 {
 	uint64_t limit, fp0, v, overhead;
-	struct fp_samples f;
+	struct fp_samples f, back;
 	struct snap s;
 	int err;
 
@@ -772,17 +843,21 @@ TEST_F_TIMEOUT(gc, limit_keeps_footprint_near_it, 120)
 	 * instead, HeapInuse drops to 0 once the periodic cycle drains the
 	 * idle caches, the goal is 0 and everything is given back whatever
 	 * the limit: that would not test the limit.)  The scavenger runs
-	 * every scavenge_interval_ms as usual.
+	 * every scavenge_interval_ms as usual: without a limit it has nothing
+	 * to do (no CPU is idle, the goal is far above the heap), with one it
+	 * also corrects what grows without running it (span structures, an
+	 * arena's struct memarena_arena).
 	 */
 	ASSERT_EQ(0, param_set("scavenge_percent", HUGE_PERCENT));
+	ASSERT_EQ(0, get(&self->nl, &s)) TH_LOG("%s", s.err);
 	err = load_start(32768);
 	ASSERT_EQ(0, err) TH_LOG("load %s: %s", load_ko_path(), strerror(-err));
-	sleep_ms(2000);
+	ASSERT_EQ(0, load_run(&self->nl, &s, 2.0, LOAD_MALLOCS)) TH_LOG("%s", s.err);
 	ASSERT_EQ(0, unload_module(LOAD_NAME));
-	ASSERT_EQ(0, load_start(8192));
-	sleep_ms(1000);
-
 	ASSERT_EQ(0, get(&self->nl, &s)) TH_LOG("%s", s.err);
+	ASSERT_EQ(0, load_start(8192));
+	ASSERT_EQ(0, load_run(&self->nl, &s, 1.0, LOAD_MALLOCS / 2)) TH_LOG("%s", s.err);
+
 	fp0 = footprint(&s);
 	overhead = S(&s, SYS) - S(&s, HEAP_SYS);
 	limit = fp0 - 16 * MiB;
@@ -799,8 +874,16 @@ TEST_F_TIMEOUT(gc, limit_keeps_footprint_near_it, 120)
 	ASSERT_EQ(0, param_get("memory_limit", &v));
 	EXPECT_EQ(limit, v);
 
-	/* SET_LIMIT runs the scavenger at once; give it 3 s. */
-	ASSERT_EQ(0, sample_footprint(&self->nl, 3.0, limit, UINT64_MAX, &f))
+	/*
+	 * SET_LIMIT runs the scavenger at once: the footprint comes down to
+	 * the limit, and the cycle that gave it back is recorded (it may
+	 * still be in its RCU grace period when the heap already shows the
+	 * pages released; no cycle before SET_LIMIT was, see above).  How
+	 * soon is logged, not checked: WAIT_S is only for a scavenger that
+	 * never comes.
+	 */
+	ASSERT_EQ(0, sample_footprint(&self->nl, WAIT_S, limit,
+				      S(&s, NUM_GC) + 1, UINT64_MAX, &f))
 		TH_LOG("%s", f.s.err);
 	EXPECT_GE(limit, f.last_fp) {
 		TH_LOG("footprint %.2f MiB still above the limit %.2f MiB after %.1f s (HeapInuse %.2f MiB, HeapIdle - HeapReleased %.2f MiB, %" PRIu64 " heap arenas)",
@@ -808,8 +891,10 @@ TEST_F_TIMEOUT(gc, limit_keeps_footprint_near_it, 120)
 		       mib(S(&f.s, HEAP_IDLE) - S(&f.s, HEAP_RELEASED)),
 		       S(&f.s, HEAP_ARENAS));
 	}
+	EXPECT_LT(S(&s, NUM_GC), S(&f.s, NUM_GC));
+	/* Every cycle since SET_LIMIT aimed at the limit at most. */
 	EXPECT_GE(limit, S(&f.s, NEXT_GC));
-	EXPECT_GO_CHECKS(&f.s, real_ns(), 0);
+	EXPECT_GO_CHECKS(&f.s, 0, 0);
 	TH_LOG("footprint %.2f MiB, limit %.2f MiB: %.2f MiB after %.2f s, NextGC %.2f MiB",
 	       mib(fp0), mib(limit), mib(f.last_fp), f.t, mib(S(&f.s, NEXT_GC)));
 
@@ -820,22 +905,31 @@ TEST_F_TIMEOUT(gc, limit_keeps_footprint_near_it, 120)
 	 * takes it past the limit runs the scavenger at once, which gives
 	 * back free pages until it is under the limit again.  Near the
 	 * limit the heap grows by the smallest arena that fits the request:
-	 * 256 KiB for every size memarena_load asks for.  While the
-	 * scavenger's work is on its way each of the 2 CPUs may grow the
-	 * heap by an arena or two: limit + 2 MiB.  (Their metadata, about
-	 * 4 KiB per arena in GCSys, is lost in the rounding.)
+	 * 256 KiB for every size memarena_load asks for.  How far above the
+	 * limit it gets meanwhile depends on how soon the scavenger's work
+	 * runs (each of the 2 CPUs may grow the heap by an arena or two:
+	 * about limit + 2 MiB), so that is logged, not checked.  What is
+	 * checked is that it comes back under the limit with the load still
+	 * running.  (The arenas' metadata, about 4 KiB each in GCSys, is lost
+	 * in the rounding.)
 	 */
 	if (setpriority(PRIO_PROCESS, 0, -10))
 		TH_LOG("setpriority: %s", strerror(errno));
-	err = sample_footprint(&self->nl, 3.0, 0, limit + 2 * MiB, &f);
+	err = sample_footprint(&self->nl, 3.0, 0, 0, limit + 2 * MiB, &f);
+	if (!err)
+		err = sample_footprint(&self->nl, WAIT_S, limit, 0, UINT64_MAX,
+				       &back);
 	EXPECT_EQ(0, unload_module(LOAD_NAME));
-	ASSERT_EQ(0, err) TH_LOG("%s", f.s.err);
-	EXPECT_EQ(0UL, f.over);
-	EXPECT_GE(limit + 2 * MiB, f.max_fp);
-	TH_LOG("under load: %lu samples in %.1f s, footprint at most %.2f MiB (limit %.2f MiB %+.2f MiB, %lu samples above limit + 2 MiB), HeapInuse at most %.2f MiB, NumGC %" PRIu64,
+	ASSERT_EQ(0, err) TH_LOG("%s", f.s.err[0] ? f.s.err : back.s.err);
+	EXPECT_GE(limit, back.last_fp) {
+		TH_LOG("footprint %.2f MiB still above the limit %.2f MiB %.1f s after the load phase (HeapInuse %.2f MiB, %" PRIu64 " heap arenas)",
+		       mib(back.last_fp), mib(limit), back.t,
+		       mib(S(&back.s, HEAP_INUSE)), S(&back.s, HEAP_ARENAS));
+	}
+	TH_LOG("under load: %lu samples in %.1f s, footprint at most %.2f MiB (limit %.2f MiB %+.2f MiB, %lu samples above limit + 2 MiB), HeapInuse at most %.2f MiB, NumGC %" PRIu64 "; under the limit again after %.2f s",
 	       f.n, f.t, mib(f.max_fp), mib(limit),
 	       ((double)f.max_fp - (double)limit) / MiB, f.over,
-	       mib(f.max_inuse), S(&f.s, NUM_GC));
+	       mib(f.max_inuse), S(&f.s, NUM_GC), back.t);
 
 	EXPECT_EQ(0, set_limit(&self->nl, 0));
 	ASSERT_EQ(0, param_get("memory_limit", &v));
@@ -898,7 +992,7 @@ TEST_F_TIMEOUT(gc, monitor_sees_one_event_per_forced_cycle, 60)
 	 * of the shrinker (memory pressure in the VM) would still be
 	 * announced, with forced = 0: such events are counted and ignored.
 	 */
-	ASSERT_EQ(0, quiet_background());
+	ASSERT_EQ(0, quiet_background(&self->nl));
 
 	sk = nl_socket_alloc();
 	ASSERT_NE(NULL, sk);
@@ -989,8 +1083,11 @@ TEST_F_TIMEOUT(gc, admin_commands_need_cap, 60)
 	struct snap b, a;
 
 	NEED_SETUP();
-	/* NumGC must not move for any other reason. */
-	ASSERT_EQ(0, quiet_background());
+	/*
+	 * NumGC must not move for any other reason: no background cycle,
+	 * and none would find anything to do (quiet_background()).
+	 */
+	ASSERT_EQ(0, quiet_background(&self->nl));
 	ASSERT_EQ(0, param_get("memory_limit", &limit0));
 	ASSERT_EQ(0, get(&self->nl, &b)) TH_LOG("%s", b.err);
 	EXPECT_EQ(0, as_nobody(nobody_admin));
@@ -1027,7 +1124,7 @@ TEST_F_TIMEOUT(gc, set_limit_validates, 60)
 	int fd;
 
 	NEED_SETUP();
-	ASSERT_EQ(0, quiet_background());
+	ASSERT_EQ(0, quiet_background(&self->nl));
 	ASSERT_EQ(0, param_get("memory_limit", &limit0));
 	ASSERT_EQ(0, get(&self->nl, &b)) TH_LOG("%s", b.err);
 	fd = raw_open();

@@ -32,6 +32,7 @@ memarena loaded and the system quiescent.
 import json
 import os
 import re
+import select
 import shutil
 import stat
 import subprocess
@@ -46,7 +47,8 @@ MEMSTAT = os.environ.get('MEMSTAT', 'build/user/memstat')
 MODULE = 'module/memarena.ko'
 MANPAGE = 'user/memstat.8'
 PROC = '/proc/memstats'
-QUIESCENT_TRIES = 3
+QUIESCENT_TRIES = 5
+WAIT_S = 60		# for a condition: only a hang takes that long
 NUM_CLASSES = 67
 
 COMMANDS = ['classes', 'cpus', 'explain', 'fields', 'gc', 'help', 'limit',
@@ -194,8 +196,12 @@ def read_proc():
 
 def quiescent(query):
     """query() between two equal reads of /proc/memstats: (that read,
-    query's result); fails if /proc/memstats kept changing."""
+    query's result); fails if /proc/memstats kept changing.  Each try
+    starts with a forced cycle: with nothing allocating only a reclaim
+    cycle moves the statistics, and after a forced one the background
+    scavenger has nothing left to do."""
     for _ in range(QUIESCENT_TRIES):
+        memstat('gc', rc=None)
         before = read_proc()
         result = query()
         if read_proc() == before:
@@ -650,6 +656,32 @@ def t_gc():
           f'gc text: {out!r}')
 
 
+def monitor_until(mon, want):
+    """Force a cycle every second until the monitor @mon prints a line for
+    which want(line, nums) is true, nums being the cycles forced so far:
+    however long the monitor takes to start and join its groups, the
+    cycle forced after that is printed.  Returns (that line, nums)."""
+    fd = mon.stdout.fileno()
+    nums, buf = [], b''
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        out, _ = gc_or_skip('--json')
+        nums.append(json.loads(out)['num'])
+        until = time.monotonic() + 1
+        while True:
+            left = until - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise Fail(f'monitor exited {mon.wait()}: {mon.stderr.read()!r}')
+            *lines, buf = (buf + chunk).split(b'\n')
+            for line in lines:
+                if want(line.decode(), nums):
+                    return line.decode(), nums
+    raise Fail(f'monitor printed none of the cycles {nums} in {WAIT_S} s')
+
+
 def t_gc_needs_admin():
     need_module()
     if not shutil.which('setpriv'):
@@ -678,25 +710,13 @@ def t_monitor():
     # It runs and waits quietly.
     p = subprocess.run(['timeout', '1', MEMSTAT, 'monitor'], capture_output=True, text=True)
     check(p.returncode == 124 and not p.stderr, f'monitor: exit {p.returncode} {p.stderr!r}')
-    # It prints the cycle that gc forces.
+    # It prints the cycle that gc forces (once it listens: no sleep).
     mon = subprocess.Popen([MEMSTAT, 'monitor', '--json', '-n', '20'],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.5)
-        out, _ = gc_or_skip('--json')
-        num = json.loads(out)['num']
-        deadline = time.time() + 5
-        seen = []
-        while time.time() < deadline:
-            line = mon.stdout.readline()
-            if not line:
-                break
-            ev = json.loads(line)
-            seen.append(ev)
-            if ev.get('num') == num:
-                check(ev.get('forced') is True, f'event of gc not forced: {ev}')
-                return
-        raise Fail(f'monitor did not print cycle {num}: {seen}')
+        line, _ = monitor_until(mon, lambda line, nums: json.loads(line).get('num') in nums)
+        ev = json.loads(line)
+        check(ev.get('forced') is True, f'event of gc not forced: {ev}')
     finally:
         mon.kill()
         mon.wait()
@@ -733,7 +753,13 @@ def t_unloaded():
         f.write('old\n')
     mon = subprocess.Popen([MEMSTAT, 'monitor'], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    # Once it printed a cycle it listens on both groups, nlctrl's too.
+    try:
+        monitor_until(mon, lambda line, nums: True)
+    except BaseException:
+        mon.kill()
+        mon.wait()
+        raise
     p = subprocess.run(['rmmod', 'memarena'], capture_output=True, text=True)
     if p.returncode:
         mon.kill()
@@ -741,7 +767,7 @@ def t_unloaded():
         raise Skip(f'rmmod memarena: {p.stderr.strip()}')
     try:
         try:
-            _, merr = mon.communicate(timeout=5)
+            _, merr = mon.communicate(timeout=WAIT_S)
         except subprocess.TimeoutExpired:
             mon.kill()
             mon.wait()

@@ -77,7 +77,7 @@ BYSIZE_COLUMNS = {
     'spans': 'spans',
 }
 
-QUIESCENT_TRIES = 3
+QUIESCENT_TRIES = 5
 
 
 class Fail(Exception):
@@ -303,8 +303,12 @@ def read_proc():
 def quiescent(query):
     """Run query() between two reads of /proc/memstats until they agree:
     (the /proc/memstats read, or None if it kept changing, and the result
-    of the last query)."""
+    of the last query).  Each try starts with a forced cycle: with nothing
+    allocating only a reclaim cycle moves the statistics, and after a
+    forced one the background scavenger has nothing left to do (the
+    queries take seconds, several background wake-ups)."""
     for _ in range(QUIESCENT_TRIES):
+        cli('--do', 'gc', expect_ok=False)
         before = read_proc()
         result = query()
         if read_proc() == before:

@@ -11,6 +11,7 @@
  * test.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <sanitizer/lsan_interface.h>
@@ -1571,6 +1572,10 @@ static struct {
 static struct memarena_arena *mt_arena;
 static char mt_error[256];
 static bool mt_failed;
+static bool mt_gated;		/* memstats_concurrent: see mt_gate() */
+static unsigned long mt_snaps;	/* snapshots the reader has taken */
+
+#define MT_GATES	16
 
 static void mt_fail(const char *what, const void *p)
 {
@@ -1614,6 +1619,23 @@ static void mt_free(struct obj *o)
 	memarena_free(o->p);
 }
 
+/*
+ * With a reader, its snapshots must be taken while the threads run,
+ * however the threads are scheduled: at each MT_GATES-th of its operations
+ * a thread waits until the reader has taken as many snapshots as gates
+ * passed (it does not wait when the reader is ahead).
+ */
+static void mt_gate(unsigned int i)
+{
+	unsigned long want = i / (MT_OPS / MT_GATES);
+
+	if (!mt_gated || i % (MT_OPS / MT_GATES))
+		return;
+	while (__atomic_load_n(&mt_snaps, __ATOMIC_ACQUIRE) < want &&
+	       !__atomic_load_n(&mt_failed, __ATOMIC_RELAXED))
+		sched_yield();
+}
+
 static void *mt_thread(void *arg)
 {
 	unsigned int cpu = (unsigned long)arg, nown = 0, i, r;
@@ -1623,6 +1645,7 @@ static void *mt_thread(void *arg)
 	ma_shim_set_cpu(cpu);
 	rng = 0x2545f4914f6cdd1dUL * (cpu + 1);
 	for (i = 0; i < MT_OPS && !__atomic_load_n(&mt_failed, __ATOMIC_RELAXED); i++) {
+		mt_gate(i);
 		r = rnd_below(100);
 		if (r < 50) {
 			size = rnd_size(128 << 10);
@@ -1688,6 +1711,8 @@ static void mt_run(struct __test_metadata *_metadata, bool reader)
 	mt_arena = arena_new("threads");
 	ASSERT_FALSE(IS_ERR(mt_arena));
 	mt_done = 0;
+	mt_snaps = 0;
+	mt_gated = reader;
 	for (i = 0; i < MT_THREADS; i++) {
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, mt_thread_counted, (void *)i));
 	}
@@ -1698,6 +1723,7 @@ static void mt_run(struct __test_metadata *_metadata, bool reader)
 			TH_LOG("snapshot %lu: %s", snaps, e);
 		ASSERT_TRUE(e == NULL);
 		snaps++;
+		__atomic_store_n(&mt_snaps, snaps, __ATOMIC_RELEASE);
 	}
 	for (i = 0; i < MT_THREADS; i++) {
 		ASSERT_EQ(0, pthread_join(t[i], NULL));
