@@ -302,7 +302,16 @@ static unsigned int ma_heap_grow_order(unsigned int npages)
 	return order;
 }
 
-static int ma_heap_grow(unsigned int npages, gfp_t gfp)
+/*
+ * Add a heap arena big enough for @npages and carve the caller's span out
+ * of it in the same ma_heap.lock hold that publishes it: between two
+ * holds a reclaim cycle could give the new, still unused arena back.
+ * Returns the span, ERR_PTR(-EAGAIN) if the arena was added but others
+ * took the span structures the carve needed (carve again), or another
+ * ERR_PTR if the heap could not grow.
+ */
+static struct ma_span *ma_heap_grow(unsigned int npages, unsigned int align,
+				    u8 state, gfp_t gfp)
 {
 	unsigned int order, min_order, meta_order;
 	struct ma_index_mid *mid = NULL;
@@ -310,7 +319,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	struct ma_heap_arena *ha;
 	struct page *page = NULL, *meta;
 	unsigned long flags, l1, l2, l3;
-	struct ma_span *s;
+	struct ma_span *s, *span;
 	bool split = false;
 	size_t meta_size;
 	int err = -ENOMEM;
@@ -318,7 +327,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 
 	min_order = max_t(unsigned int, MA_ARENA_MIN_ORDER, order_base_2(npages));
 	if (min_order > MA_ARENA_MAX_ORDER)
-		return -E2BIG;
+		return ERR_PTR(-E2BIG);
 	/* Big first; fall back to smaller blocks under fragmentation. */
 	for (order = max(ma_heap_grow_order(npages), min_order); ; order--) {
 		gfp_t g = gfp | __GFP_NOWARN;
@@ -330,7 +339,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 			break;
 	}
 	if (!page)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 
 	meta_size = struct_size(ha, spans, 1UL << order) +
 		    BITS_TO_LONGS(1UL << order) * sizeof(long);
@@ -366,7 +375,8 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 			goto out_free_nodes;
 	}
 
-	if (ma_spanalloc_reserve(1, gfp))
+	/* One for the arena's free span, two for the carve's leftovers. */
+	if (ma_spanalloc_reserve(3, gfp))
 		goto out_free_nodes;
 	/* From now on its pages are given back one by one, if need be. */
 	split_page(page, order);
@@ -395,6 +405,7 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	ma_heap.gc_sys += PAGE_SIZE << meta_order;
 	/* Publish last: lookups may find the arena from now on. */
 	ma_index_set(ha, ha, &mid, &leaf);
+	span = ma_heap_carve(npages, align, state);
 	ma_heap_unlock(flags);
 
 	if (mid)
@@ -402,7 +413,8 @@ static int ma_heap_grow(unsigned int npages, gfp_t gfp)
 	if (leaf)
 		free_page((unsigned long)leaf);
 	ma_scav_heap_grew();
-	return 0;
+	/* The arena fits @npages at @align: only -EAGAIN can be left. */
+	return span ?: ERR_PTR(-EAGAIN);
 
 out_free_nodes:
 	if (mid)
@@ -416,7 +428,7 @@ out_free_pages:
 		ma_free_page_range(page, 1U << order);
 	else
 		__free_pages(page, order);
-	return err;
+	return ERR_PTR(err);
 }
 
 /**
@@ -442,8 +454,8 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 
 	/*
 	 * Bounded: other CPUs may take the span structures we reserved
-	 * (-EAGAIN: reserve again, do not grow) or the arena we added (grow
-	 * again, a few times).
+	 * (-EAGAIN: reserve again, do not grow; after growing, carve again
+	 * from what the heap has, the new arena included).
 	 */
 	for (tries = 0; tries < MA_HEAP_ALLOC_TRIES; tries++) {
 		/* Unlocked peek: ma_heap_carve() checks again under the lock. */
@@ -468,7 +480,12 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 				continue;
 		}
 		/* A new arena is aligned to its size, so to @align. */
-		if (grown++ == MA_HEAP_GROW_TRIES || ma_heap_grow(npages, gfp))
+		if (grown++ == MA_HEAP_GROW_TRIES)
+			return NULL;
+		s = ma_heap_grow(npages, align, state, gfp);
+		if (!IS_ERR(s))
+			return s;
+		if (PTR_ERR(s) != -EAGAIN)
 			return NULL;
 	}
 	return NULL;
