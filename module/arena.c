@@ -106,10 +106,9 @@ EXPORT_SYMBOL_GPL(memarena_arena_alloc);
  *
  * Context: Any context but NMI.
  */
-void ma_arena_free_small(struct ma_span *s, void *p)
+void ma_arena_free_small(struct ma_central *c, struct ma_span *s, void *p)
 {
-	struct ma_central *c = s->central;
-	unsigned int cls = s->class;
+	unsigned int cls = c->class;
 	LIST_HEAD(empty);
 
 	if (!ma_central_free_one(c, s, p, &empty)) {
@@ -181,7 +180,8 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 		ma_mcache_count(0, -1, -bytes);
 		ma_heap_free(s);
 	}
-	kfree(arena);
+	/* Frees run under rcu_read_lock(): a bad one may still lock it. */
+	kfree_rcu(arena, rcu);
 }
 EXPORT_SYMBOL_GPL(memarena_arena_destroy);
 

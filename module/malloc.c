@@ -284,6 +284,7 @@ EXPORT_SYMBOL_GPL(memarena_alloc);
 static __always_inline struct ma_span *ma_free_prepare(const void *p,
 						       struct ma_span *hint)
 {
+	struct ma_central *central;
 	void *obj = (void *)p;
 	struct ma_span *s;
 	u8 state;
@@ -311,9 +312,18 @@ static __always_inline struct ma_span *ma_free_prepare(const void *p,
 		if (want_init_on_free())
 			memset(obj, 0, ma_class_size[s->class]);
 		*(unsigned long *)obj = ma_free_cookie(obj);
-		if (likely(!s->central->owner))
+		/*
+		 * Read once: a racing bad free may see the span given back
+		 * and carved again (central NULL) since the state check.
+		 */
+		central = READ_ONCE(s->central);
+		if (unlikely(!central)) {
+			ma_bad_free(p, "not allocated");
+			return NULL;
+		}
+		if (likely(!central->owner))
 			return s;
-		ma_arena_free_small(s, obj);
+		ma_arena_free_small(central, s, obj);
 	} else if (state == MA_SPAN_LARGE) {
 		ma_large_free(s, p);
 	} else {

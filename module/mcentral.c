@@ -189,7 +189,9 @@ bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p,
 	bool ok;
 
 	spin_lock_irqsave(&c->lock, flags);
-	ok = ma_central_put(c, s, p, empty);
+	/* The caller's view may be stale (a racing bad free): check again. */
+	ok = READ_ONCE(s->central) == c && s->state == MA_SPAN_SMALL &&
+	     ma_central_put(c, s, p, empty);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return ok;
 }

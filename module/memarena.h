@@ -458,10 +458,12 @@ struct memarena_arena {
 	atomic64_t live_bytes;
 	atomic64_t mallocs;
 	atomic64_t frees;
+	/* A racing bad free may still lock a central: kfree_rcu() (offset < 4096). */
+	struct rcu_head rcu;
 	struct ma_central central[MA_NUM_SIZE_CLASSES];
 };
 
-void ma_arena_free_small(struct ma_span *s, void *p);
+void ma_arena_free_small(struct ma_central *c, struct ma_span *s, void *p);
 void ma_arena_free_large(struct ma_span *s);
 unsigned long ma_arena_count(void);
 void ma_arena_count_spans(struct memarena_class_stats *by_size);

@@ -559,9 +559,16 @@ typedef struct {
 #define read_seqbegin(sl)	read_seqcount_begin(&(sl)->seq)
 #define read_seqretry(sl, s)	read_seqcount_retry(&(sl)->seq, s)
 
-/* RCU: the userspace build never frees heap arenas before exit. */
+/*
+ * RCU: the userspace build never frees heap arenas before exit, and no
+ * free races with an arena's destruction.
+ */
 #define rcu_read_lock()		do { } while (0)
 #define rcu_read_unlock()	do { } while (0)
+struct rcu_head {
+	void *next;
+};
+#define kfree_rcu(p, field)	kfree(p)
 
 struct mutex {
 	struct ma_shim_lock l;
