@@ -509,7 +509,7 @@ EXPORT_SYMBOL_GPL(memarena_free_bulk);
 void memarena_drain(void)
 {
 	might_sleep();
-	ma_mcache_drain_cpus(system_wq, NULL, NULL, false);
+	ma_mcache_drain_cpus(NULL, NULL, false);
 	ma_central_trim_all();
 }
 EXPORT_SYMBOL_GPL(memarena_drain);

@@ -294,12 +294,19 @@ static u64 ma_mcache_activity(unsigned int cpu, u64 *cached)
 	return ops;
 }
 
+/*
+ * The drains run here, never on the queue of whoever waits for them: a
+ * scavenger work item flushing drains queued on its own WQ_MEM_RECLAIM
+ * queue could wait, under memory pressure, for work only its rescuer
+ * thread (busy with that very item) would run.  WQ_MEM_RECLAIM because
+ * reclaim (the shrinker) waits for them too.
+ */
+static struct workqueue_struct *ma_drain_wq;
 static struct work_struct __percpu *ma_drain_works;
 static DEFINE_MUTEX(ma_drain_mutex);
 
 /**
  * ma_mcache_drain_cpus() - empty the caches of online CPUs
- * @wq: workqueue to run the drains on
  * @activity: NULL to drain every CPU; else, per CPU id, the activity seen
  *	by the previous call: only CPUs that did nothing since and hold
  *	objects are drained, and the array is updated
@@ -309,14 +316,14 @@ static DEFINE_MUTEX(ma_drain_mutex);
  *	CPU hotplug or another drain (either may be allocating memory)
  *
  * Each CPU drains its own cache from a work item queued on it (as
- * lru_add_drain_all() does); offline CPUs were drained when they went
- * down.
+ * lru_add_drain_all() does) on memarena's own drain workqueue; offline
+ * CPUs were drained when they went down.
  *
- * Context: Process context, may sleep.
+ * Context: Process context, may sleep; not from a work item of a
+ * WQ_MEM_RECLAIM queue that a drain could wait behind.
  * Return: the number of CPUs drained.
  */
-unsigned int ma_mcache_drain_cpus(struct workqueue_struct *wq, u64 *activity,
-				  u64 *pause_ns, bool reclaim)
+unsigned int ma_mcache_drain_cpus(u64 *activity, u64 *pause_ns, bool reclaim)
 {
 	unsigned int cpu, n = 0;
 	cpumask_var_t queued;
@@ -350,7 +357,7 @@ unsigned int ma_mcache_drain_cpus(struct workqueue_struct *wq, u64 *activity,
 		if (!cached)
 			continue;
 		INIT_WORK(w, ma_mcache_drain_local);
-		queue_work_on(cpu, wq, w);
+		queue_work_on(cpu, ma_drain_wq, w);
 		cpumask_set_cpu(cpu, queued);
 		n++;
 	}
@@ -397,9 +404,14 @@ int ma_mcache_init(void)
 		ma_mcache_bytes_bound += (unsigned long)cap * ma_class_size[cls];
 	}
 
-	ma_drain_works = alloc_percpu(struct work_struct);
-	if (!ma_drain_works)
+	ma_drain_wq = alloc_workqueue("memarena_drain", WQ_MEM_RECLAIM, 0);
+	if (!ma_drain_wq)
 		return -ENOMEM;
+	ma_drain_works = alloc_percpu(struct work_struct);
+	if (!ma_drain_works) {
+		ret = -ENOMEM;
+		goto out_destroy_wq;
+	}
 	ma_mcache_size = struct_size(m, storage, total);
 	ma_mcaches = __alloc_percpu(ma_mcache_size, __alignof__(*m));
 	if (!ma_mcaches) {
@@ -431,6 +443,9 @@ out_free_mcaches:
 out_free_works:
 	free_percpu(ma_drain_works);
 	ma_drain_works = NULL;
+out_destroy_wq:
+	destroy_workqueue(ma_drain_wq);
+	ma_drain_wq = NULL;
 	return ret;
 }
 
@@ -451,4 +466,6 @@ void ma_mcache_exit(void)
 	ma_mcaches = NULL;
 	free_percpu(ma_drain_works);
 	ma_drain_works = NULL;
+	destroy_workqueue(ma_drain_wq);
+	ma_drain_wq = NULL;
 }

@@ -38,8 +38,6 @@
 #ifndef _MEMARENA_INTERNAL_H
 #define _MEMARENA_INTERNAL_H
 
-struct workqueue_struct;
-
 #ifdef __KERNEL__
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
@@ -414,8 +412,7 @@ void *ma_mcache_alloc(unsigned int class, gfp_t gfp);
 void ma_mcache_free(struct ma_span *s, void *p);
 size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p);
 void ma_mcache_free_bulk(struct ma_span **spans, void **objs, unsigned int n);
-unsigned int ma_mcache_drain_cpus(struct workqueue_struct *wq, u64 *activity,
-				  u64 *pause_ns, bool reclaim);
+unsigned int ma_mcache_drain_cpus(u64 *activity, u64 *pause_ns, bool reclaim);
 void ma_mcache_count(unsigned int cls, long objs, long bytes);
 void ma_mcache_count_bad_free(void);
 

@@ -210,8 +210,7 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 
 	/* Over the limit, busy CPUs' caches go too: they pin spans. */
 	over = ma_scav_over_limit();
-	drained = ma_mcache_drain_cpus(ma_scav_wq,
-				       kind == MA_CYCLE_BACKGROUND && !over ?
+	drained = ma_mcache_drain_cpus(kind == MA_CYCLE_BACKGROUND && !over ?
 				       ma_cpu_activity : NULL, &c->pause_ns,
 				       kind == MA_CYCLE_SHRINK);
 

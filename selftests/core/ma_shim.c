@@ -416,6 +416,27 @@ bool queue_work_on(int cpu, struct workqueue_struct *wq,
 	return true;
 }
 
+struct workqueue_struct {
+	unsigned int flags;
+};
+
+struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,
+					 int max_active, ...)
+{
+	struct workqueue_struct *wq = malloc(sizeof(*wq));
+
+	(void)fmt;
+	(void)max_active;
+	if (wq)
+		wq->flags = flags;
+	return wq;
+}
+
+void destroy_workqueue(struct workqueue_struct *wq)
+{
+	free(wq);
+}
+
 bool flush_work(struct work_struct *work)
 {
 	(void)work;

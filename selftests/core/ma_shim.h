@@ -696,6 +696,11 @@ struct workqueue_struct;
 bool queue_work_on(int cpu, struct workqueue_struct *wq,
 		   struct work_struct *work);
 bool flush_work(struct work_struct *work);
+#define WQ_MEM_RECLAIM	(1u << 3)
+/* Work runs at once in queue_work_on(): a queue is only a name here. */
+struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,
+					 int max_active, ...);
+void destroy_workqueue(struct workqueue_struct *wq);
 
 /* --- gfp flags, policies, contexts -------------------------------------- */
 
