@@ -537,9 +537,11 @@ bool ma_scav_limit_room(u64 bytes);
 #ifdef __KERNEL__
 /* --- interfaces (kernel only) ------------------------------------------ */
 
+struct notifier_block;
 int ma_scav_force(struct ma_cycle *c);
 void ma_scav_set_limit(u64 bytes);
-void ma_nl_notify_cycle(const struct ma_cycle *c);
+int ma_scav_register_notifier(struct notifier_block *nb);
+void ma_scav_unregister_notifier(struct notifier_block *nb);
 
 int __init ma_proc_init(void);
 void ma_proc_exit(void);

@@ -20,8 +20,8 @@
  *	   hold, and only one that the excess covers), then runs of free
  *	   pages inside arenas that still hold objects, largest first
  *	   (MA_RELEASE_SCAN runs per hold), which become holes in them;
- *	3. is recorded (ma_gc_record()) and announced on the "events"
- *	   multicast group.
+ *	3. is recorded (ma_gc_record()) and passed to the cycle notifier
+ *	   chain (netlink.c announces it on the "events" multicast group).
  *
  * The goal is HeapInuse plus scavenge_percent (default 10%, Go's
  * retainExtraPercent) of it; with a memory limit (GOMEMLIMIT's
@@ -43,8 +43,10 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/rcupdate.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -58,10 +60,41 @@ module_param(scavenge_percent, uint, 0644);
 MODULE_PARM_DESC(scavenge_percent,
 		 "Idle heap kept beyond HeapInuse, in percent of it (default 10, as Go)");
 
+static struct workqueue_struct *ma_scav_wq;
+static struct delayed_work ma_scav_work;
+/*
+ * Whether ma_scav_work may be queued.  Set before the first queueing and
+ * cleared under kernel_param_lock(THIS_MODULE) before the work is
+ * cancelled: the parameter writers below hold that lock, so none queues
+ * work after ma_scav_exit() has cancelled it (a sysfs write can race with
+ * rmmod until the module's parameters are gone).
+ */
+static bool ma_scav_running;
+
 static unsigned int scavenge_interval_ms = 1000;
-module_param(scavenge_interval_ms, uint, 0644);
+
+static unsigned long ma_scav_interval(void)
+{
+	return msecs_to_jiffies(max(10U, READ_ONCE(scavenge_interval_ms)));
+}
+
+/* Writing the parameter acts at once: the next wake-up is one new period away. */
+static int ma_param_set_interval(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_uint(val, kp);
+
+	if (!err && READ_ONCE(ma_scav_running))
+		mod_delayed_work(ma_scav_wq, &ma_scav_work, ma_scav_interval());
+	return err;
+}
+
+static const struct kernel_param_ops ma_interval_ops = {
+	.set	= ma_param_set_interval,
+	.get	= param_get_uint,
+};
+module_param_cb(scavenge_interval_ms, &ma_interval_ops, &scavenge_interval_ms, 0644);
 MODULE_PARM_DESC(scavenge_interval_ms,
-		 "Background scavenger period in milliseconds (default 1000)");
+		 "Background scavenger period in milliseconds (default 1000, at least 10)");
 
 static unsigned long memory_limit;
 
@@ -85,12 +118,10 @@ module_param_cb(memory_limit, &ma_limit_ops, &memory_limit, 0644);
 MODULE_PARM_DESC(memory_limit,
 		 "Soft limit on Sys - HeapReleased in bytes, like GOMEMLIMIT (0: none)");
 
-/* Reclaim-safe: the shrinker waits for drains queued here. */
-static struct workqueue_struct *ma_scav_wq;
-static struct delayed_work ma_scav_work;
 static DEFINE_MUTEX(ma_cycle_mutex);	/* one cycle at a time */
+/* Told of each recorded cycle, from the context it ran in (reclaim too). */
+static ATOMIC_NOTIFIER_HEAD(ma_cycle_chain);
 static u64 *ma_cpu_activity;		/* per CPU id, for idle drains */
-static bool ma_scav_running;
 
 /* Runs of pages waiting for a grace period; ma_cycle_mutex. */
 #define MA_SCAV_RUNS	256
@@ -256,7 +287,7 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 	c->end = ktime_get_real_ns();
 	c->duration_ns = ktime_get_ns() - t0 - rcu_ns;
 	ma_gc_record(c);
-	ma_nl_notify_cycle(c);
+	atomic_notifier_call_chain(&ma_cycle_chain, 0, c);
 	return true;
 }
 
@@ -269,8 +300,7 @@ static void ma_scav_workfn(struct work_struct *work)
 		mutex_unlock(&ma_cycle_mutex);
 	}
 	if (READ_ONCE(ma_scav_running))
-		queue_delayed_work(ma_scav_wq, &ma_scav_work,
-				   msecs_to_jiffies(max(10U, READ_ONCE(scavenge_interval_ms))));
+		queue_delayed_work(ma_scav_wq, &ma_scav_work, ma_scav_interval());
 }
 
 /**
@@ -294,10 +324,39 @@ int ma_scav_force(struct ma_cycle *c)
 }
 
 /**
+ * ma_scav_register_notifier() - be told of every recorded cycle
+ * @nb: its notifier_call gets the struct ma_cycle as data
+ *
+ * The callback runs where the cycle ran, memory reclaim included: it must
+ * not sleep, allocate or take a lock that reclaim could wait for.
+ *
+ * Context: Process context.
+ * Return: 0.
+ */
+int ma_scav_register_notifier(struct notifier_block *nb)
+{
+	return atomic_notifier_chain_register(&ma_cycle_chain, nb);
+}
+
+/**
+ * ma_scav_unregister_notifier() - stop telling @nb of cycles
+ * @nb: as registered
+ *
+ * Context: Process context, may sleep: returns once no callback to @nb
+ * is running.
+ */
+void ma_scav_unregister_notifier(struct notifier_block *nb)
+{
+	atomic_notifier_chain_unregister(&ma_cycle_chain, nb);
+}
+
+/**
  * ma_scav_set_limit() - set the soft memory limit and act on it
  * @bytes: limit on Sys - HeapReleased, 0 for none
  *
- * Context: Any context.
+ * Context: Any context, before ma_scav_exit() begins: netlink callers are
+ * gone by then (the family is unregistered first); the memory_limit
+ * parameter's writer holds kernel_param_lock().
  */
 void ma_scav_set_limit(u64 bytes)
 {
@@ -378,9 +437,10 @@ int ma_scav_init(void)
 	if (!ma_shrinker)
 		goto out_destroy_wq;
 	INIT_DELAYED_WORK(&ma_scav_work, ma_scav_workfn);
+	kernel_param_lock(THIS_MODULE);
 	WRITE_ONCE(ma_scav_running, true);
-	queue_delayed_work(ma_scav_wq, &ma_scav_work,
-			   msecs_to_jiffies(scavenge_interval_ms));
+	queue_delayed_work(ma_scav_wq, &ma_scav_work, ma_scav_interval());
+	kernel_param_unlock(THIS_MODULE);
 	return 0;
 
 out_destroy_wq:
@@ -397,7 +457,9 @@ out_free_activity:
  */
 void ma_scav_exit(void)
 {
+	kernel_param_lock(THIS_MODULE);
 	WRITE_ONCE(ma_scav_running, false);
+	kernel_param_unlock(THIS_MODULE);
 	ma_shrinker_destroy(ma_shrinker);
 	cancel_delayed_work_sync(&ma_scav_work);
 	destroy_workqueue(ma_scav_wq);

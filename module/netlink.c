@@ -19,7 +19,11 @@
  * module init does it last and module exit undoes it first.
  */
 
+#include <linux/kfifo.h>
+#include <linux/notifier.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <uapi/linux/memarena.h>
 
@@ -190,42 +194,56 @@ static int ma_nl_cycle_fill(struct sk_buff *msg, const struct ma_cycle *c,
 /* --- events ---------------------------------------------------------------- */
 
 /*
- * Cycles may end while the family is going away: ma_nl_events_lock and
- * ma_nl_live make sure none is multicast after ma_netlink_exit() started.
+ * Cycles end in any context, memory reclaim included, where no message may
+ * be allocated: the cycle notifier only queues them, and a work item sends
+ * them.  A cycle that finds the queue full is not announced (listeners see
+ * a gap in MEMARENA_A_CYCLE_NUM).  Exit order: notifier off, work
+ * cancelled, family unregistered, so that nothing is sent after.
  */
-static DEFINE_MUTEX(ma_nl_events_lock);
-static bool ma_nl_live;
+#define MA_NL_EVENTS_QUEUED	32
+static DEFINE_SPINLOCK(ma_nl_events_lock);	/* producers of the queue */
+static DEFINE_KFIFO(ma_nl_events, struct ma_cycle, MA_NL_EVENTS_QUEUED);
 
 enum ma_nl_mcgrp {
 	MA_NL_MCGRP_EVENTS,
 };
 
-/**
- * ma_nl_notify_cycle() - announce a reclaim cycle on the "events" group
- * @c: the cycle, as recorded
- *
- * Context: Process context, may sleep.
- */
-void ma_nl_notify_cycle(const struct ma_cycle *c)
+static void ma_nl_events_workfn(struct work_struct *work)
 {
 	struct sk_buff *msg;
+	struct ma_cycle c;
 
-	mutex_lock(&ma_nl_events_lock);
-	if (!ma_nl_live ||
-	    !genl_has_listeners(&ma_genl_family, &init_net, MA_NL_MCGRP_EVENTS))
-		goto out_unlock;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		goto out_unlock;
-	if (ma_nl_cycle_fill(msg, c, 0, 0, 0, MEMARENA_CMD_CYCLE)) {
-		nlmsg_free(msg);
-		goto out_unlock;
+	/* One consumer: a work item never runs twice at once. */
+	while (kfifo_get(&ma_nl_events, &c)) {
+		msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (!msg)
+			continue;
+		if (ma_nl_cycle_fill(msg, &c, 0, 0, 0, MEMARENA_CMD_CYCLE)) {
+			nlmsg_free(msg);
+			continue;
+		}
+		genlmsg_multicast(&ma_genl_family, msg, 0, MA_NL_MCGRP_EVENTS,
+				  GFP_KERNEL);
 	}
-	genlmsg_multicast(&ma_genl_family, msg, 0, MA_NL_MCGRP_EVENTS,
-			  GFP_KERNEL);
-out_unlock:
-	mutex_unlock(&ma_nl_events_lock);
 }
+
+static DECLARE_WORK(ma_nl_events_work, ma_nl_events_workfn);
+
+static int ma_nl_cycle_event(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	const struct ma_cycle *c = data;
+
+	if (!genl_has_listeners(&ma_genl_family, &init_net, MA_NL_MCGRP_EVENTS))
+		return NOTIFY_DONE;
+	kfifo_in_spinlocked(&ma_nl_events, c, 1, &ma_nl_events_lock);
+	queue_work(system_wq, &ma_nl_events_work);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block ma_nl_cycle_nb = {
+	.notifier_call = ma_nl_cycle_event,
+};
 
 /* --- handlers ------------------------------------------------------------ */
 
@@ -279,6 +297,8 @@ static int ma_nl_gc_doit(struct sk_buff *skb, struct genl_info *info)
 			       MEMARENA_CMD_GC);
 	if (err)
 		goto out_free_msg;
+	/* The documented order: the cycle's event goes out before the reply. */
+	flush_work(&ma_nl_events_work);
 	return genlmsg_reply(msg, info);
 
 out_free_msg:
@@ -422,6 +442,8 @@ static struct genl_family ma_genl_family __ro_after_init = {
 	.ops		= ma_nl_ops,
 	.n_ops		= ARRAY_SIZE(ma_nl_ops),
 	.resv_start_op	= MEMARENA_CMD_GET,
+	/* GC waits for drains and RCU: never under genl_mutex. */
+	.parallel_ops	= true,
 	.mcgrps		= ma_nl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(ma_nl_mcgrps),
 };
@@ -437,11 +459,8 @@ int __init ma_netlink_init(void)
 {
 	int err = genl_register_family(&ma_genl_family);
 
-	if (!err) {
-		mutex_lock(&ma_nl_events_lock);
-		ma_nl_live = true;
-		mutex_unlock(&ma_nl_events_lock);
-	}
+	if (!err)
+		ma_scav_register_notifier(&ma_nl_cycle_nb);
 	return err;
 }
 
@@ -452,8 +471,7 @@ int __init ma_netlink_init(void)
  */
 void ma_netlink_exit(void)
 {
-	mutex_lock(&ma_nl_events_lock);
-	ma_nl_live = false;
-	mutex_unlock(&ma_nl_events_lock);
+	ma_scav_unregister_notifier(&ma_nl_cycle_nb);
+	cancel_work_sync(&ma_nl_events_work);
 	genl_unregister_family(&ma_genl_family);
 }
