@@ -103,7 +103,10 @@
  *
  * Contexts.  Allocation and free work in process, softirq and hardirq
  * context (with a gfp that does not sleep there); every lock they take is
- * irq-safe.  NMI context is refused: allocations return NULL and frees
+ * irq-safe.  On PREEMPT_RT, as for kmalloc(), those locks are sleeping
+ * locks: no hardirq context, and no caller with interrupts or preemption
+ * disabled or a raw_spinlock_t held (a spinlock_t, local_lock or
+ * migrate_disable() is fine).  NMI context is refused: allocations return NULL and frees
  * are ignored and counted.  Creating and destroying arenas needs process
  * context.  GFP_DMA and GFP_DMA32 are refused (NULL): memarena does not
  * promise a zone, its pages come from wherever the page allocator puts a
@@ -245,7 +248,8 @@ static void ma_large_free(struct ma_span *s, const void *p)
  * two.  The init_on_alloc policy is honoured.
  *
  * Context: Process, softirq or hardirq context; may sleep only if @gfp
- * allows it.  Not from NMI.
+ * allows it.  Not from NMI.  On PREEMPT_RT, as kmalloc(): not from
+ * hardirq, nor with interrupts or preemption disabled.
  * Return: the object; ZERO_SIZE_PTR if @size is 0; NULL if @size is
  * larger than %MEMARENA_MAX_SIZE, if memory is short, in NMI context, or
  * for GFP_DMA/GFP_DMA32.
@@ -342,8 +346,9 @@ static __always_inline struct ma_span *ma_free_prepare(const void *p,
  * allows (see the top of malloc.c), counted, reported once and ignored.
  * The init_on_free policy is honoured.
  *
- * Context: Process, softirq or hardirq context; never sleeps.  Not from
- * NMI.
+ * Context: Process, softirq or hardirq context; never sleeps (but on
+ * PREEMPT_RT, as kfree(): not from hardirq, nor with interrupts or
+ * preemption disabled).  Not from NMI.
  */
 void memarena_free(const void *p)
 {

@@ -484,6 +484,7 @@ struct mt_atomic {
 };
 
 static DEFINE_SPINLOCK(mt_bh_lock);	/* taken with spin_lock_bh() */
+static DEFINE_SPINLOCK(mt_irq_lock);	/* PREEMPT_RT: spin_lock_irqsave() */
 
 static void mt_atomic_work(struct mt_atomic *a, const char *ctx)
 {
@@ -549,13 +550,27 @@ static void test_atomic_contexts(void)
 	MT_CHECK(a->in_softirq, "the timer callback did not run in softirq");
 	mt_atomic_finish(a, "after timer");
 
-	/* Hard interrupts disabled. */
-	mt_atomic_prepare(a, "irqs off");
-	local_irq_save(flags);
-	MT_CHECK(irqs_disabled(), "interrupts are enabled");
-	mt_atomic_work(a, "irqs off");
-	local_irq_restore(flags);
-	mt_atomic_finish(a, "after irqs off");
+	/*
+	 * Hard interrupts disabled.  On PREEMPT_RT memarena's locks sleep,
+	 * and, as for kmalloc(), nobody may call it with interrupts or
+	 * preemption really disabled: there the test takes the RT
+	 * counterparts, a spinlock_t with spin_lock_irqsave() and
+	 * migrate_disable().
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		mt_atomic_prepare(a, "spin_lock_irqsave (RT)");
+		spin_lock_irqsave(&mt_irq_lock, flags);
+		mt_atomic_work(a, "spin_lock_irqsave (RT)");
+		spin_unlock_irqrestore(&mt_irq_lock, flags);
+		mt_atomic_finish(a, "after spin_lock_irqsave (RT)");
+	} else {
+		mt_atomic_prepare(a, "irqs off");
+		local_irq_save(flags);
+		MT_CHECK(irqs_disabled(), "interrupts are enabled");
+		mt_atomic_work(a, "irqs off");
+		local_irq_restore(flags);
+		mt_atomic_finish(a, "after irqs off");
+	}
 
 	/* Softirqs disabled and a spinlock held. */
 	mt_atomic_prepare(a, "spin_lock_bh");
@@ -564,12 +579,20 @@ static void test_atomic_contexts(void)
 	spin_unlock_bh(&mt_bh_lock);
 	mt_atomic_finish(a, "after spin_lock_bh");
 
-	/* Preemption disabled. */
-	mt_atomic_prepare(a, "preempt off");
-	preempt_disable();
-	mt_atomic_work(a, "preempt off");
-	preempt_enable();
-	mt_atomic_finish(a, "after preempt off");
+	/* Preemption disabled (RT: migration disabled). */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		mt_atomic_prepare(a, "migrate off (RT)");
+		migrate_disable();
+		mt_atomic_work(a, "migrate off (RT)");
+		migrate_enable();
+		mt_atomic_finish(a, "after migrate off (RT)");
+	} else {
+		mt_atomic_prepare(a, "preempt off");
+		preempt_disable();
+		mt_atomic_work(a, "preempt off");
+		preempt_enable();
+		mt_atomic_finish(a, "after preempt off");
+	}
 
 	kfree(a);
 }
@@ -627,9 +650,16 @@ static void test_bulk(void)
 		mt_bulk_once(p, sizes[i], GFP_KERNEL, "process");
 		mt_bulk_once(p, sizes[i], GFP_KERNEL | __GFP_ZERO, "process, zero");
 	}
-	local_irq_save(flags);
-	mt_bulk_once(p, 256, GFP_ATOMIC, "irqs off");
-	local_irq_restore(flags);
+	/* As in test_atomic(): on PREEMPT_RT, its counterpart. */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		spin_lock_irqsave(&mt_irq_lock, flags);
+		mt_bulk_once(p, 256, GFP_ATOMIC, "spin_lock_irqsave (RT)");
+		spin_unlock_irqrestore(&mt_irq_lock, flags);
+	} else {
+		local_irq_save(flags);
+		mt_bulk_once(p, 256, GFP_ATOMIC, "irqs off");
+		local_irq_restore(flags);
+	}
 	memarena_read_memstats(ms);
 	MT_CHECK(ms->mallocs - mallocs == (2 * ARRAY_SIZE(sizes) + 1) * MT_BULK,
 		 "Mallocs moved by %llu", ms->mallocs - mallocs);
