@@ -310,10 +310,14 @@ static DEFINE_MUTEX(ma_drain_mutex);
  * @activity: NULL to drain every CPU; else, per CPU id, the activity seen
  *	by the previous call: only CPUs that did nothing since and hold
  *	objects are drained, and the array is updated
- * @pause_ns: if not NULL, incremented by the time the drains held the
- *	caches (allocations on those CPUs waited that long at most)
- * @reclaim: called from memory reclaim: give up rather than wait for
- *	CPU hotplug or another drain (either may be allocating memory)
+ * @pause_ns: if not NULL, incremented by the time the drains waited for
+ *	held the caches (allocations on those CPUs waited that long at
+ *	most), and by that of drains queued earlier and not waited for
+ * @reclaim: called from memory reclaim: never wait; give up rather than
+ *	wait for CPU hotplug or another drain (either may be allocating
+ *	memory), queue the drains without waiting for them (their objects
+ *	are idle memory for the next scan), and skip CPUs whose drain is
+ *	still pending
  *
  * Each CPU drains its own cache from a work item queued on it (as
  * lru_add_drain_all() does) on memarena's own drain workqueue; offline
@@ -321,7 +325,7 @@ static DEFINE_MUTEX(ma_drain_mutex);
  *
  * Context: Process context, may sleep; not from a work item of a
  * WQ_MEM_RECLAIM queue that a drain could wait behind.
- * Return: the number of CPUs drained.
+ * Return: the number of CPUs drained (queued, with @reclaim).
  */
 unsigned int ma_mcache_drain_cpus(u64 *activity, u64 *pause_ns, bool reclaim)
 {
@@ -342,7 +346,6 @@ unsigned int ma_mcache_drain_cpus(u64 *activity, u64 *pause_ns, bool reclaim)
 		mutex_lock(&ma_drain_mutex);
 		cpus_read_lock();
 	}
-	atomic64_set(&ma_drain_pause_ns, 0);
 	for_each_online_cpu(cpu) {
 		struct work_struct *w = per_cpu_ptr(ma_drain_works, cpu);
 
@@ -356,16 +359,18 @@ unsigned int ma_mcache_drain_cpus(u64 *activity, u64 *pause_ns, bool reclaim)
 		}
 		if (!cached)
 			continue;
-		INIT_WORK(w, ma_mcache_drain_local);
-		queue_work_on(cpu, ma_drain_wq, w);
+		/* False if still pending from a reclaim call: it will run. */
+		if (!queue_work_on(cpu, ma_drain_wq, w))
+			continue;
 		cpumask_set_cpu(cpu, queued);
 		n++;
 	}
-	for_each_cpu(cpu, queued)
-		flush_work(per_cpu_ptr(ma_drain_works, cpu));
+	if (!reclaim)
+		for_each_cpu(cpu, queued)
+			flush_work(per_cpu_ptr(ma_drain_works, cpu));
 	cpus_read_unlock();
 	if (pause_ns)
-		*pause_ns += atomic64_read(&ma_drain_pause_ns);
+		*pause_ns += atomic64_xchg(&ma_drain_pause_ns, 0);
 	mutex_unlock(&ma_drain_mutex);
 out_free_mask:
 	free_cpumask_var(queued);
@@ -412,6 +417,9 @@ int ma_mcache_init(void)
 		ret = -ENOMEM;
 		goto out_destroy_wq;
 	}
+	/* Initialised once: a reclaim drain may still be pending at the next. */
+	for_each_possible_cpu(cpu)
+		INIT_WORK(per_cpu_ptr(ma_drain_works, cpu), ma_mcache_drain_local);
 	ma_mcache_size = struct_size(m, storage, total);
 	ma_mcaches = __alloc_percpu(ma_mcache_size, __alignof__(*m));
 	if (!ma_mcaches) {
@@ -460,12 +468,13 @@ void ma_mcache_exit(void)
 
 	if (ma_cpuhp_state >= 0)
 		cpuhp_remove_state_nocalls(ma_cpuhp_state);
+	/* Runs the drains reclaim queued and did not wait for. */
+	destroy_workqueue(ma_drain_wq);
+	ma_drain_wq = NULL;
 	for_each_possible_cpu(cpu)
 		ma_mcache_drain(per_cpu_ptr(ma_mcaches, cpu));
 	free_percpu(ma_mcaches);
 	ma_mcaches = NULL;
 	free_percpu(ma_drain_works);
 	ma_drain_works = NULL;
-	destroy_workqueue(ma_drain_wq);
-	ma_drain_wq = NULL;
 }

@@ -154,6 +154,7 @@ struct ma_heap_arena {
 	unsigned int released_pages;	/* ma_heap.lock */
 	unsigned long *released;	/* ma_heap.lock: bitmap, after @spans */
 	struct list_head node;		/* ma_heap.arenas */
+	struct rcu_head rcu;		/* ma_heap_arena_free_rcu() */
 	struct ma_span *spans[];	/* 1 << order entries */
 };
 
@@ -378,6 +379,8 @@ void ma_heap_arena_free(struct ma_heap_arena *ha);
 unsigned int ma_heap_release_pages(u64 want, struct ma_page_run *runs,
 				   unsigned int max, u64 *bytes, u64 *pause_ns);
 void ma_heap_free_run(const struct ma_page_run *run);
+void ma_heap_arena_free_rcu(struct ma_heap_arena *ha);
+void ma_heap_free_run_rcu(const struct ma_page_run *run);
 
 /* --- mspan.c ----------------------------------------------------------- */
 

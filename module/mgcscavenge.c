@@ -31,7 +31,8 @@
  *
  * Everything given back is freed after one RCU grace period per cycle
  * (or per MA_SCAV_RUNS runs): a lockless lookup of a bad free may still
- * be looking at it.
+ * be looking at it.  The shrinker does not wait for it: its pages go back
+ * from RCU callbacks.
  *
  * Cost: the background work wakes every scavenge_interval_ms and runs a
  * cycle only when there is something to give back; a cycle holds each
@@ -178,14 +179,17 @@ bool ma_scav_limit_room(u64 bytes)
 	return !limit || ma_scav_footprint(&retained, &inuse) + bytes <= limit;
 }
 
-/* Bytes still to give back in this cycle: above the goal or the limit. */
-static u64 ma_scav_excess(enum ma_cycle_kind kind)
+/*
+ * Bytes still to give back in this cycle: above the goal or the limit in
+ * the background; what is left of @budget otherwise.
+ */
+static u64 ma_scav_excess(enum ma_cycle_kind kind, u64 budget, u64 released)
 {
 	u64 retained, inuse, footprint, goal, limit = READ_ONCE(memory_limit);
 	u64 over = 0;
 
 	if (kind != MA_CYCLE_BACKGROUND)
-		return U64_MAX;
+		return budget > released ? budget - released : 0;
 	footprint = ma_scav_footprint(&retained, &inuse);
 	if (limit && footprint > limit)
 		over = footprint - limit;
@@ -195,9 +199,13 @@ static u64 ma_scav_excess(enum ma_cycle_kind kind)
 	return over;
 }
 
-/* Give what the cycle took out of the heap to the page allocator. */
+/*
+ * Give what the cycle took out of the heap to the page allocator.  Reclaim
+ * (@deferred) must not wait for a grace period: there each arena and run
+ * goes back from an RCU callback after one.
+ */
 static void ma_scav_free(struct list_head *arenas, unsigned int nruns,
-			 u64 *rcu_ns)
+			 u64 *rcu_ns, bool deferred)
 {
 	struct ma_heap_arena *ha, *tmp;
 	unsigned int i;
@@ -205,6 +213,15 @@ static void ma_scav_free(struct list_head *arenas, unsigned int nruns,
 
 	if (list_empty(arenas) && !nruns)
 		return;
+	if (deferred) {
+		list_for_each_entry_safe(ha, tmp, arenas, node) {
+			list_del(&ha->node);
+			ma_heap_arena_free_rcu(ha);
+		}
+		for (i = 0; i < nruns; i++)
+			ma_heap_free_run_rcu(&ma_scav_runs[i]);
+		return;
+	}
 	/* Lockless lookups (bad frees) may still read them. */
 	t0 = ktime_get_ns();
 	synchronize_rcu();
@@ -223,11 +240,14 @@ static void ma_scav_free(struct list_head *arenas, unsigned int nruns,
 /*
  * Run a cycle.  A background or shrinker cycle that found nothing to do
  * (no cache to drain, no arena to give back) is not recorded: NumGC counts
- * forced cycles and cycles that reclaimed.  Returns whether the cycle was
+ * forced cycles and cycles that reclaimed.  @budget: the bytes a forced or
+ * shrinker cycle gives back at most.  Returns whether the cycle was
  * recorded.
  */
-static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
+static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c,
+			 u64 budget)
 {
+	bool reclaim = kind == MA_CYCLE_SHRINK;
 	u64 t0, rcu_ns = 0, inuse, retained, excess, bytes;
 	unsigned int drained, nruns = 0, n;
 	struct ma_heap_arena *ha;
@@ -243,10 +263,11 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 	over = ma_scav_over_limit();
 	drained = ma_mcache_drain_cpus(kind == MA_CYCLE_BACKGROUND && !over ?
 				       ma_cpu_activity : NULL, &c->pause_ns,
-				       kind == MA_CYCLE_SHRINK);
+				       reclaim);
 
 	/* The centrals' spare empty spans, when something must go back. */
-	if (kind != MA_CYCLE_BACKGROUND || over || ma_scav_excess(kind))
+	if (kind != MA_CYCLE_BACKGROUND || over ||
+	    ma_scav_excess(kind, budget, 0))
 		drained += ma_central_trim_all();
 
 	/*
@@ -254,7 +275,7 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 	 * excess, only arenas that are all holes go.
 	 */
 	for (;;) {
-		excess = ma_scav_excess(kind);
+		excess = ma_scav_excess(kind, budget, c->released);
 		ha = ma_heap_release_one(excess, &bytes, &c->pause_ns);
 		if (!ha)
 			break;
@@ -262,7 +283,7 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 		list_add(&ha->node, &freed);
 		cond_resched();
 	}
-	while ((excess = ma_scav_excess(kind))) {
+	while ((excess = ma_scav_excess(kind, budget, c->released))) {
 		n = ma_heap_release_pages(excess, ma_scav_runs + nruns,
 					  MA_SCAV_RUNS - nruns, &bytes,
 					  &c->pause_ns);
@@ -271,12 +292,12 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c)
 		c->released += bytes;
 		nruns += n;
 		if (nruns == MA_SCAV_RUNS) {
-			ma_scav_free(&freed, nruns, &rcu_ns);
+			ma_scav_free(&freed, nruns, &rcu_ns, reclaim);
 			nruns = 0;
 		}
 		cond_resched();
 	}
-	ma_scav_free(&freed, nruns, &rcu_ns);
+	ma_scav_free(&freed, nruns, &rcu_ns, reclaim);
 
 	if (kind != MA_CYCLE_FORCED && !drained && !c->released)
 		return false;
@@ -296,7 +317,7 @@ static void ma_scav_workfn(struct work_struct *work)
 	struct ma_cycle c;
 
 	if (mutex_trylock(&ma_cycle_mutex)) {
-		ma_cycle_run(MA_CYCLE_BACKGROUND, &c);
+		ma_cycle_run(MA_CYCLE_BACKGROUND, &c, 0);
 		mutex_unlock(&ma_cycle_mutex);
 	}
 	if (READ_ONCE(ma_scav_running))
@@ -318,7 +339,7 @@ int ma_scav_force(struct ma_cycle *c)
 {
 	if (mutex_lock_interruptible(&ma_cycle_mutex))
 		return -EINTR;
-	ma_cycle_run(MA_CYCLE_FORCED, c);
+	ma_cycle_run(MA_CYCLE_FORCED, c, U64_MAX);
 	mutex_unlock(&ma_cycle_mutex);
 	return 0;
 }
@@ -379,16 +400,25 @@ void ma_scav_heap_grew(void)
 		mod_delayed_work(ma_scav_wq, &ma_scav_work, 0);
 }
 
-/* --- shrinker: memory pressure gives back everything idle ---------------- */
+/* --- shrinker: memory pressure gives back what is idle ------------------ */
 
+/*
+ * Idle memory, in pages: free heap pages still held from the page
+ * allocator, the centrals' spare empty spans and the per-CPU caches.  The
+ * gauges are read without a lock and may be mid-update: clamped, never
+ * negative.
+ */
 static unsigned long ma_shrink_count(struct shrinker *sh,
 				     struct shrink_control *sc)
 {
-	u64 idle = READ_ONCE(ma_heap.sys) - READ_ONCE(ma_heap.released) -
-		   READ_ONCE(ma_heap.inuse) + ma_central_empty_bytes();
+	u64 sys = READ_ONCE(ma_heap.sys), released = READ_ONCE(ma_heap.released);
+	u64 inuse = READ_ONCE(ma_heap.inuse), idle = 0;
 	struct ma_cpu_stats st;
 	unsigned int cpu;
 
+	if (sys > released + inuse)
+		idle = sys - released - inuse;
+	idle += ma_central_empty_bytes();
 	for_each_online_cpu(cpu) {
 		ma_stats_cpu(cpu, &st);
 		idle += st.cached_bytes;
@@ -396,18 +426,25 @@ static unsigned long ma_shrink_count(struct shrinker *sh,
 	return idle >> PAGE_SHIFT ?: SHRINK_EMPTY;
 }
 
+/*
+ * Give back about sc->nr_to_scan pages without blocking reclaim: the
+ * drains are queued, not waited for (what they free is idle memory for
+ * the next call), and the pages go to the page allocator from RCU
+ * callbacks.  memarena does no I/O and touches no filesystem, so every
+ * reclaim context (sc->gfp_mask) may use it; it only trylocks what another
+ * cycle or CPU hotplug may hold.
+ */
 static unsigned long ma_shrink_scan(struct shrinker *sh,
 				    struct shrink_control *sc)
 {
 	struct ma_cycle c;
 	bool recorded;
 
-	/* Reclaim must not wait behind a cycle that is already running. */
 	if (!mutex_trylock(&ma_cycle_mutex))
 		return SHRINK_STOP;
-	recorded = ma_cycle_run(MA_CYCLE_SHRINK, &c);
+	recorded = ma_cycle_run(MA_CYCLE_SHRINK, &c,
+				(u64)sc->nr_to_scan << PAGE_SHIFT);
 	mutex_unlock(&ma_cycle_mutex);
-	/* Everything idle went in one go: nothing more to scan this time. */
 	if (!recorded || !c.released)
 		return SHRINK_STOP;
 	return c.released >> PAGE_SHIFT;
@@ -462,6 +499,7 @@ void ma_scav_exit(void)
 	kernel_param_unlock(THIS_MODULE);
 	ma_shrinker_destroy(ma_shrinker);
 	cancel_delayed_work_sync(&ma_scav_work);
+	rcu_barrier();		/* the shrinker's deferred frees */
 	destroy_workqueue(ma_scav_wq);
 	kfree(ma_cpu_activity);
 }

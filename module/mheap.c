@@ -655,7 +655,7 @@ struct ma_heap_arena *ma_heap_release_one(u64 max_bytes, u64 *bytes,
  *
  * Its pages that were not released before go back, then its metadata.
  *
- * Context: Process context.
+ * Context: Any context but NMI (an RCU callback, from the shrinker).
  */
 void ma_heap_arena_free(struct ma_heap_arena *ha)
 {
@@ -670,6 +670,24 @@ void ma_heap_arena_free(struct ma_heap_arena *ha)
 		i = end;
 	}
 	__free_pages(ha->meta_page, ha->meta_order);
+}
+
+static void ma_heap_arena_free_cb(struct rcu_head *head)
+{
+	ma_heap_arena_free(container_of(head, struct ma_heap_arena, rcu));
+}
+
+/**
+ * ma_heap_arena_free_rcu() - ma_heap_arena_free() after a grace period
+ * @ha: from ma_heap_release_one()
+ *
+ * For memory reclaim, which must not wait for the grace period.
+ *
+ * Context: Any context but NMI.
+ */
+void ma_heap_arena_free_rcu(struct ma_heap_arena *ha)
+{
+	call_rcu(&ha->rcu, ma_heap_arena_free_cb);
 }
 
 /* Make a free span (off the free lists) a released one, merging holes. */
@@ -771,6 +789,39 @@ unsigned int ma_heap_release_pages(u64 want, struct ma_page_run *runs,
 void ma_heap_free_run(const struct ma_page_run *run)
 {
 	ma_free_page_range(run->page, run->npages);
+}
+
+/*
+ * A run waiting for its grace period carries this in its first page:
+ * its pages are memarena's until the callback, and only a racing bad
+ * free's lookup may still read them.
+ */
+struct ma_run_rcu {
+	struct rcu_head rcu;
+	unsigned int npages;
+};
+
+static void ma_heap_free_run_cb(struct rcu_head *head)
+{
+	struct ma_run_rcu *r = container_of(head, struct ma_run_rcu, rcu);
+
+	ma_free_page_range(virt_to_page(r), r->npages);
+}
+
+/**
+ * ma_heap_free_run_rcu() - ma_heap_free_run() after a grace period
+ * @run: from ma_heap_release_pages()
+ *
+ * For memory reclaim, which must not wait for the grace period.
+ *
+ * Context: Any context but NMI.
+ */
+void ma_heap_free_run_rcu(const struct ma_page_run *run)
+{
+	struct ma_run_rcu *r = page_address(run->page);
+
+	r->npages = run->npages;
+	call_rcu(&r->rcu, ma_heap_free_run_cb);
 }
 
 /**

@@ -240,6 +240,11 @@ static inline void atomic64_inc(atomic64_t *v)
 	atomic64_add(1, v);
 }
 
+static inline s64 atomic64_xchg(atomic64_t *v, s64 i)
+{
+	return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
 /* --- error pointers ----------------------------------------------------- */
 
 #define MAX_ERRNO	4095
@@ -569,6 +574,11 @@ struct rcu_head {
 	void *next;
 };
 #define kfree_rcu(p, field)	kfree(p)
+typedef void (*rcu_callback_t)(struct rcu_head *head);
+static inline void call_rcu(struct rcu_head *head, rcu_callback_t fn)
+{
+	fn(head);
+}
 
 struct mutex {
 	struct ma_shim_lock l;
