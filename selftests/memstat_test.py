@@ -20,6 +20,9 @@ memstat (user/memstat, build/user/memstat) against the running module.
             (memarena is unloaded and loaded again for that, last);
   admin     gc and limit, which SKIP while the kernel answers EOPNOTSUPP;
             monitor sees the cycle gc forces;
+  withheld  a /proc/memstats whose BySize is withheld: classes fails with
+            one line naming CAP_SYS_ADMIN and stats_public, exit 1; --json
+            has BySize null;
   man page  user/memstat.8 renders without warnings and covers every
             command, option and statistic.
 
@@ -691,6 +694,24 @@ def t_gc_needs_admin():
     check('Operation not permitted' in err and 'CAP_NET_ADMIN' in err, f'gc as nobody: {err!r}')
 
 
+def withheld_line(err, what):
+    """err is one line naming the privilege and the parameter."""
+    check(err.count('\n') == 1 and 'CAP_SYS_ADMIN' in err and 'stats_public=1' in err,
+          f'{what}: {err!r}')
+
+
+def t_withheld_copy():
+    """A copy of /proc/memstats as nobody reads it, read by anyone."""
+    path = os.path.join(scratch(), 'withheld')
+    with open(path, 'w') as f:
+        f.write('# memarena 1\nAlloc 0\n# BySize: withheld '
+                '(needs CAP_SYS_ADMIN, or stats_public=1)\n')
+    _, err = memstat(f'--proc={path}', 'classes', rc=1)
+    withheld_line(err, 'classes from a withheld copy')
+    check(json.loads(memstat(f'--proc={path}', '--json')[0])['BySize'] is None,
+          'BySize of a withheld copy')
+
+
 def t_limit():
     need_module()
     out, err = memstat('limit', '512M', '--json', rc=None)
@@ -814,6 +835,7 @@ TESTS = [
     ('memstat gc: a forced cycle, counted in NumForcedGC', t_gc),
     ('memstat gc: needs CAP_NET_ADMIN, reading does not', t_gc_needs_admin),
     ('memstat limit: SIZE, off; needs CAP_NET_ADMIN', t_limit),
+    ('memstat --proc=FILE: a withheld BySize: classes one line, exit 1; --json BySize null', t_withheld_copy),
     ('memstat monitor: waits quietly; prints the cycle gc forces', t_monitor),
     ('memstat.8: renders cleanly; every command, option, field and metric', t_manpage),
     ('memstat: memarena not loaded: one line, exit 1; monitor stops; -o keeps the file', t_unloaded),

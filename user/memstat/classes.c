@@ -6,7 +6,9 @@
  * the per-CPU caches, and utilisation, the share of the class's in-use
  * span bytes that hold live objects (its part of HeapInuse - HeapAlloc is
  * the rest).  A total line ends the table.  JSON keys are the
- * /proc/memstats BySize column names, plus "util".
+ * /proc/memstats BySize column names, plus "util".  memarena shows the
+ * table to CAP_SYS_ADMIN only, unless its stats_public is set: anyone
+ * else gets one line saying so, and exit status 1.
  */
 
 #include <stdio.h>
@@ -208,4 +210,5 @@ MEMSTAT_COMMAND(classes, "classes", "[-s FIELD]",
 		"the size-class table: size, span bytes, objects per span, live objects and\n"
 		"      bytes, mallocs, frees, spans in use, cached objects, utilisation (live\n"
 		"      bytes / in-use span bytes); -s sorts by class, size, live, objects,\n"
-		"      mallocs, frees, spans, cached, util or any JSON key, biggest first");
+		"      mallocs, frees, spans, cached, util or any JSON key, biggest first;\n"
+		"      needs CAP_SYS_ADMIN unless memarena's stats_public=1");

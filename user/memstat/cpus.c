@@ -5,7 +5,9 @@
  * holds, and the objects allocated and freed on it, then a total line.
  * A free counts on the CPU that frees, so one CPU's frees may exceed its
  * mallocs.  JSON keys are the attribute names of Documentation/netlink.rst
- * in snake case.
+ * in snake case.  memarena answers CAP_SYS_ADMIN only, unless its
+ * stats_public is set: anyone else gets one line saying so, and exit
+ * status 1.
  */
 
 #include <stdio.h>
@@ -83,4 +85,5 @@ out:
 
 MEMSTAT_COMMAND(cpus, "cpus", "", FMTS_TEXT_JSON | FMT(FMT_PROMETHEUS), 0,
 		CMD_NETLINK, cmd_cpus,
-		"per CPU: online, free objects and bytes cached, objects allocated and freed");
+		"per CPU: online, free objects and bytes cached, objects allocated and freed;\n"
+		"      needs CAP_SYS_ADMIN unless memarena's stats_public=1");

@@ -20,7 +20,10 @@
  * bigger than HeapAlloc, and why HeapInuse can be bigger than TotalAlloc
  * early on.  Those answers use the size-class table too (span tails, the
  * classes with spans in use), which over netlink is read right after the
- * statistics, a second snapshot.
+ * statistics, a second snapshot.  When memarena withholds the table from
+ * this user, the answers go without it: span tails and free slots are
+ * one figure, the classes with spans are not counted (null in JSON), and
+ * a note on stderr says why.
  */
 
 #include <inttypes.h>
@@ -100,6 +103,7 @@ static void print_share(uint64_t part, uint64_t whole)
 
 /* What the size-class table says about the heap's in-use spans. */
 struct span_facts {
+	bool known;		/* the table was read (not withheld) */
 	uint64_t tails;		/* span bytes too small for one more object */
 	uint64_t span_bytes;	/* bytes of small-object spans in use */
 	uint64_t spans;		/* small-object spans in use */
@@ -113,7 +117,7 @@ static void span_facts(const struct ms_table *t, struct span_facts *f)
 	const struct ms_row *r;
 	size_t i;
 
-	*f = (struct span_facts){ 0 };
+	*f = (struct span_facts){ .known = !t->withheld };
 	for (i = 0; i < t->n; i++) {
 		r = &t->rows[i];
 		if (r->v[MEMARENA_A_CLASS_CLASS] == 1) {
@@ -159,8 +163,13 @@ static void why_inuse_alloc(const struct ms_stats *st, const struct span_facts *
 	print_size(PRINT_JSON, "difference", NULL, unused);
 	print_size(PRINT_JSON, "cached_bytes", NULL, cached);
 	print_count(PRINT_JSON, "cached_objects", NULL, nobj);
-	print_size(PRINT_JSON, "span_tails", NULL, tails);
-	print_size(PRINT_JSON, "free_slots", NULL, slots);
+	if (f->known) {
+		print_size(PRINT_JSON, "span_tails", NULL, tails);
+		print_size(PRINT_JSON, "free_slots", NULL, slots);
+	} else {
+		print_null(PRINT_JSON, "span_tails", NULL, NULL);
+		print_null(PRINT_JSON, "free_slots", NULL, NULL);
+	}
 	close_json_object();
 
 	print_fp("\nWhy is HeapInuse (%s) bigger than HeapAlloc (%s)?\n",
@@ -171,11 +180,18 @@ static void why_inuse_alloc(const struct ms_stats *st, const struct span_facts *
 	print_fp("  %9s  in %s free objects held in the per-CPU caches (CachedBytes): free\n"
 		 "             for HeapAlloc, but they keep their slots, so their spans stay in use;\n",
 		 hb(a, cached), human_count(c, sizeof(c), nobj, output_units()));
-	print_fp("  %9s  in span tails, the end of each span too small for one more object\n"
-		 "             (the size-class table: spans x (span bytes - objects x size));\n",
-		 hb(a, tails));
-	print_fp("  %9s  in free slots of partly used spans, ready for the next allocations.\n",
-		 hb(a, slots));
+	if (!f->known) {
+		print_fp("  %9s  in span tails, the end of each span too small for one more object,\n"
+			 "             and in free slots of partly used spans (the size-class table,\n"
+			 "             which tells them apart, is withheld from this user).\n",
+			 hb(a, unused - cached));
+	} else {
+		print_fp("  %9s  in span tails, the end of each span too small for one more object\n"
+			 "             (the size-class table: spans x (span bytes - objects x size));\n",
+			 hb(a, tails));
+		print_fp("  %9s  in free slots of partly used spans, ready for the next allocations.\n",
+			 hb(a, slots));
+	}
 	print_fp("  Large objects get whole 4 KiB pages, counted alike in both.  Freeing objects\n"
 		 "  lowers HeapAlloc at once, HeapInuse only when a span's last slot is free.\n");
 }
@@ -190,22 +206,38 @@ static void why_inuse_total(const struct ms_stats *st, const struct span_facts *
 	print_size(PRINT_JSON, "heap_inuse", NULL, inuse);
 	print_size(PRINT_JSON, "total_alloc", NULL, total);
 	print_bool(PRINT_JSON, "heap_inuse_is_bigger", NULL, inuse > total);
-	print_count(PRINT_JSON, "classes_with_spans", NULL, f->classes);
-	print_count(PRINT_JSON, "spans", NULL, f->spans);
-	print_size(PRINT_JSON, "span_bytes", NULL, f->span_bytes);
-	print_size(PRINT_JSON, "smallest_object", NULL, f->first_size);
-	print_size(PRINT_JSON, "smallest_span", NULL, f->first_span);
+	if (f->known) {
+		print_count(PRINT_JSON, "classes_with_spans", NULL, f->classes);
+		print_count(PRINT_JSON, "spans", NULL, f->spans);
+		print_size(PRINT_JSON, "span_bytes", NULL, f->span_bytes);
+		print_size(PRINT_JSON, "smallest_object", NULL, f->first_size);
+		print_size(PRINT_JSON, "smallest_span", NULL, f->first_span);
+	} else {
+		print_null(PRINT_JSON, "classes_with_spans", NULL, NULL);
+		print_null(PRINT_JSON, "spans", NULL, NULL);
+		print_null(PRINT_JSON, "span_bytes", NULL, NULL);
+		print_null(PRINT_JSON, "smallest_object", NULL, NULL);
+		print_null(PRINT_JSON, "smallest_span", NULL, NULL);
+	}
 	close_json_object();
 
 	print_fp("\nWhy can HeapInuse be bigger than TotalAlloc early on?\n");
-	print_fp("  TotalAlloc counts the bytes of objects ever allocated, HeapInuse the spans that\n"
-		 "  hold objects now, and the first object of a size class takes a whole span: one\n"
-		 "  %s object adds %s to TotalAlloc and a span of %s to HeapInuse.  Until the\n"
-		 "  objects allocated outweigh the spans they opened, HeapInuse is the bigger.\n",
-		 hb(a, f->first_size), hb(b, f->first_size), hb(c, f->first_span));
-	print_fp("  Here %u size classes have %s spans in use, %s of span memory, and\n",
-		 f->classes, human_count(c, sizeof(c), f->spans, output_units()),
-		 hb(a, f->span_bytes));
+	if (!f->known) {
+		print_fp("  TotalAlloc counts the bytes of objects ever allocated, HeapInuse the spans that\n"
+			 "  hold objects now, and the first object of a size class takes a whole span of\n"
+			 "  8 KiB or more.  Until the objects allocated outweigh the spans they opened,\n"
+			 "  HeapInuse is the bigger.  (The size-class table, which says how many spans\n"
+			 "  each class has, is withheld from this user.)  Here:\n");
+	} else {
+		print_fp("  TotalAlloc counts the bytes of objects ever allocated, HeapInuse the spans that\n"
+			 "  hold objects now, and the first object of a size class takes a whole span: one\n"
+			 "  %s object adds %s to TotalAlloc and a span of %s to HeapInuse.  Until the\n"
+			 "  objects allocated outweigh the spans they opened, HeapInuse is the bigger.\n",
+			 hb(a, f->first_size), hb(b, f->first_size), hb(c, f->first_span));
+		print_fp("  Here %u size classes have %s spans in use, %s of span memory, and\n",
+			 f->classes, human_count(c, sizeof(c), f->spans, output_units()),
+			 hb(a, f->span_bytes));
+	}
 	if (inuse == total)
 		print_fp("  HeapInuse and TotalAlloc are both %s.\n", hb(a, inuse));
 	else if (inuse > total)
@@ -219,7 +251,7 @@ static void why_inuse_total(const struct ms_stats *st, const struct span_facts *
 
 static int cmd_explain(struct ms_ctx *ctx, int argc, char **argv)
 {
-	struct ms_table classes = { 0 };
+	struct ms_table classes = { .optional = true };
 	struct span_facts facts;
 	struct part parts[8];
 	uint64_t sum = 0;
@@ -277,6 +309,8 @@ static int cmd_explain(struct ms_ctx *ctx, int argc, char **argv)
 	why_inuse_total(st, &facts);
 	close_json_object();
 
+	if (classes.withheld)
+		ms_note_withheld("the size-class figures (span tails, classes with spans)");
 	if (sum != S(SYS)) {
 		ms_err("the parts add up to %" PRIu64 " bytes, but Sys is %" PRIu64
 		       ": inconsistent statistics", sum, S(SYS));

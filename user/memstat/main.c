@@ -81,14 +81,16 @@ int ms_not_loaded(void)
 }
 
 /**
- * ms_kernel_err() - report a refused request, with the kernel's message
- * @what: what memstat was doing ("reading the statistics")
+ * ms_kernel_err_hint() - report a refused request, with the kernel's message
+ * @what: what memstat was doing ("reading the size classes")
  * @err: negative errno
  * @e: the kernel's error and extack message, or NULL
+ * @eperm_hint: what the request needs, said after an EPERM
  *
  * Return: EXIT_ERROR.
  */
-int ms_kernel_err(const char *what, int err, const struct genl_error *e)
+int ms_kernel_err_hint(const char *what, int err, const struct genl_error *e,
+		       const char *eperm_hint)
 {
 	const char *hint = "";
 	char extack[300] = "";
@@ -98,11 +100,40 @@ int ms_kernel_err(const char *what, int err, const struct genl_error *e)
 	if (e && e->msg[0])
 		snprintf(extack, sizeof(extack), " (kernel: %s)", e->msg);
 	if (err == -EPERM)
-		hint = "; it needs CAP_NET_ADMIN (run it as root)";
+		hint = eperm_hint;
 	else if (err == -EOPNOTSUPP)
 		hint = "; the loaded memarena does not implement it";
 	ms_err("%s: %s%s%s", what, strerror(-err), extack, hint);
 	return EXIT_ERROR;
+}
+
+/**
+ * ms_kernel_err() - report a refused request, with the kernel's message
+ * @what: what memstat was doing ("reading the statistics")
+ * @err: negative errno
+ * @e: the kernel's error and extack message, or NULL
+ *
+ * An EPERM is said to need CAP_NET_ADMIN, as the admin commands do.
+ *
+ * Return: EXIT_ERROR.
+ */
+int ms_kernel_err(const char *what, int err, const struct genl_error *e)
+{
+	return ms_kernel_err_hint(what, err, e,
+				  "; it needs CAP_NET_ADMIN (run it as root)");
+}
+
+/**
+ * ms_note_withheld() - say on stderr what the output leaves out, and why
+ * @what: what is left out ("BySize (the size classes)")
+ *
+ * For commands that go on without the size classes or per-CPU figures
+ * when the kernel withholds them (struct ms_table, @optional).
+ */
+void ms_note_withheld(const char *what)
+{
+	ms_err("note: %s left out: memarena shows them to CAP_SYS_ADMIN only (run memstat as root), or to everyone with its module parameter stats_public=1",
+	       what);
 }
 
 /* --- help --------------------------------------------------------------- */

@@ -193,11 +193,26 @@ struct ms_row {
 	bool has[MS_ROW_MAX];
 };
 
+/*
+ * The size classes and the per-CPU figures need CAP_SYS_ADMIN unless
+ * memarena's stats_public is set (Documentation/memstats.rst, "Who may
+ * read what"): the kernel refuses the dumps with EPERM and /proc/memstats
+ * has a "# BySize: withheld" line in place of the table.  A command that
+ * can do without them sets @optional before reading; it then gets
+ * @withheld and no error, and says what it left out (ms_note_withheld()).
+ * Otherwise the read fails with one line naming the privilege.
+ */
 struct ms_table {
 	struct ms_row *rows;
 	size_t n;
 	size_t cap;
+	bool optional;		/* in: being withheld is not an error */
+	bool withheld;		/* out: the kernel withheld the table */
 };
+
+/* What the size classes and per-CPU figures need, for the messages. */
+#define MS_DETAIL_NEEDS							\
+	"CAP_SYS_ADMIN (run memstat as root), or memarena's module parameter stats_public=1"
 
 int ms_read(struct ms_ctx *ctx, struct ms_stats *st, struct ms_table *classes);
 int ms_read_cpus(struct ms_ctx *ctx, struct ms_table *cpus);
@@ -241,6 +256,9 @@ void ms_print_cycle(const struct ms_row *cycle);
 void ms_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ms_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ms_kernel_err(const char *what, int err, const struct genl_error *e);
+int ms_kernel_err_hint(const char *what, int err, const struct genl_error *e,
+		       const char *eperm_hint);
+void ms_note_withheld(const char *what);
 int ms_not_loaded(void);
 
 #endif /* _USER_MEMSTAT_H */

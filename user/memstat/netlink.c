@@ -171,6 +171,7 @@ static int row_reply(struct nlmsghdr *nlh, void *arg)
 	return ms_nl_parse_row(nlh, d->max, row);
 }
 
+/* GET_CLASSES and GET_CPUS: EPERM is "withheld" (struct ms_table). */
 static int dump(struct ms_ctx *ctx, uint8_t cmd, int max, struct ms_table *t,
 		const char *what)
 {
@@ -182,10 +183,17 @@ static int dump(struct ms_ctx *ctx, uint8_t cmd, int max, struct ms_table *t,
 	if (err)
 		return err;
 	t->n = 0;
+	t->withheld = false;
 	err = genl_conn_call(&ctx->nl, cmd, NLM_F_DUMP, NULL, NULL,
 			     row_reply, &d, &e);
+	if (err == -EPERM && t->optional) {
+		t->n = 0;
+		t->withheld = true;
+		return 0;
+	}
 	if (err)
-		return ms_kernel_err(what, err, &e);
+		return ms_kernel_err_hint(what, err, &e,
+					  "; it needs " MS_DETAIL_NEEDS);
 	return 0;
 }
 

@@ -15,7 +15,10 @@
  * As the format's rules ask, statistics are found by name and columns by
  * the header line, and names, columns and sections this memstat does not
  * know are skipped: the format grows by appending.  The PauseNs and
- * PauseEnd rings are not in the file, and are reported missing.
+ * PauseEnd rings are not in the file, and are reported missing.  A reader
+ * without CAP_SYS_ADMIN finds "# BySize: withheld (...)" in place of the
+ * table, unless memarena's stats_public is set: the classes are then
+ * withheld, as over netlink (struct ms_table).
  *
  * The whole file is read at once (one read of the file is one snapshot in
  * the kernel), so the statistics and the classes of one ms_proc_read()
@@ -30,6 +33,9 @@
 #include "memstat.h"
 
 #define PROC_MAX_COLUMNS	32
+
+/* In place of the BySize table, for a reader who may not see it. */
+#define BYSIZE_WITHHELD		"# BySize: withheld"
 
 struct proc_parser {
 	const char *path;
@@ -183,6 +189,15 @@ static int parse_line(struct proc_parser *p, char *line)
 			p->where = IN_BYSIZE_HEADER;
 		else
 			p->where = IN_OTHER;
+		if (!strncmp(line, BYSIZE_WITHHELD, strlen(BYSIZE_WITHHELD)) &&
+		    p->classes) {
+			if (!p->classes->optional) {
+				ms_err("%s: the size classes are withheld; reading them needs "
+				       MS_DETAIL_NEEDS, p->path);
+				return EXIT_ERROR;
+			}
+			p->classes->withheld = true;
+		}
 		return 0;
 	}
 	if (!line[0])
@@ -220,8 +235,10 @@ int ms_proc_read(const char *path, struct ms_stats *st, struct ms_table *classes
 	int err = 0;
 
 	memset(st, 0, sizeof(*st));
-	if (classes)
+	if (classes) {
 		classes->n = 0;
+		classes->withheld = false;
+	}
 	f = fopen(path, "r");
 	if (!f) {
 		if (errno == ENOENT && !strcmp(path, MEMARENA_PROC_PATH))

@@ -6,6 +6,11 @@
  * arrays, BySize as [{Size, Mallocs, Frees}]); with --prometheus or
  * --format=pprof the formats of prometheus.c and pprof.c.
  *
+ * The size classes (--json, --prometheus) and the per-CPU figures
+ * (--prometheus) are optional: when memarena withholds them from this
+ * user, BySize is null and their metrics are left out, with a note on
+ * stderr, and the statistics are shown all the same.
+ *
  * memstat fields: the names 'watch' takes, with units and meanings.
  */
 
@@ -31,7 +36,9 @@ static void print_stats(const struct ms_stats *st, const struct ms_table *classe
 			print_nl();
 		}
 	}
-	if (classes) {
+	if (classes && classes->withheld) {
+		print_null(PRINT_JSON, "BySize", NULL, NULL);
+	} else if (classes) {
 		open_json_array("BySize");
 		for (i = 0; i < classes->n; i++) {
 			const struct ms_row *r = &classes->rows[i];
@@ -51,7 +58,8 @@ static int cmd_show(struct ms_ctx *ctx, int argc, char **argv)
 {
 	bool with_classes = ctx->format == FMT_JSON ||
 			    ctx->format == FMT_PROMETHEUS;
-	struct ms_table classes = { 0 }, cpus = { 0 };
+	struct ms_table classes = { .optional = true };
+	struct ms_table cpus = { .optional = true };
 	struct ms_stats st;
 	int rc;
 
@@ -75,12 +83,20 @@ static int cmd_show(struct ms_ctx *ctx, int argc, char **argv)
 				goto out;
 		}
 		ms_prom_stats(&st);
-		ms_prom_classes(&classes);
-		if (!ctx->proc)
+		if (!classes.withheld)
+			ms_prom_classes(&classes);
+		if (!ctx->proc && !cpus.withheld)
 			ms_prom_cpus(&cpus);
+		if (classes.withheld || cpus.withheld)
+			ms_note_withheld(classes.withheld && cpus.withheld ?
+					 "the memarena_class_* and memarena_cpu_* metrics" :
+					 classes.withheld ? "the memarena_class_* metrics" :
+					 "the memarena_cpu_* metrics");
 		break;
 	default:
 		print_stats(&st, with_classes ? &classes : NULL);
+		if (with_classes && classes.withheld)
+			ms_note_withheld("BySize (the size classes)");
 	}
 out:
 	ms_table_free(&classes);
