@@ -546,6 +546,14 @@ void ma_scav_set_limit(u64 bytes);
 int ma_scav_register_notifier(struct notifier_block *nb);
 void ma_scav_unregister_notifier(struct notifier_block *nb);
 
+/*
+ * stats.c: per-class and per-CPU statistics for everyone, not only
+ * CAP_SYS_ADMIN; and who may read them, as the interfaces say when they
+ * withhold them.
+ */
+extern bool ma_stats_public;
+#define MA_STATS_DETAIL_PRIV	"CAP_SYS_ADMIN, or stats_public=1"
+
 int __init ma_proc_init(void);
 void ma_proc_exit(void);
 

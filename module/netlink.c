@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "memarena" generic netlink family: MEMARENA_CMD_GET (one snapshot of
- * every statistic), MEMARENA_CMD_GET_CLASSES and MEMARENA_CMD_GET_CPUS
- * (dumps, one message per size class or CPU), the admin commands
- * MEMARENA_CMD_GC and MEMARENA_CMD_SET_LIMIT (GENL_ADMIN_PERM: CAP_NET_ADMIN
- * in the initial user namespace), and MEMARENA_CMD_CYCLE events on the
- * "events" multicast group.  ABI: include/uapi/linux/memarena.h; YNL description:
+ * every statistic, for everyone), MEMARENA_CMD_GET_CLASSES and
+ * MEMARENA_CMD_GET_CPUS (dumps, one message per size class or CPU, for
+ * CAP_SYS_ADMIN unless stats_public: ma_nl_detail_allowed()), the admin
+ * commands MEMARENA_CMD_GC and MEMARENA_CMD_SET_LIMIT (GENL_ADMIN_PERM:
+ * CAP_NET_ADMIN in the initial user namespace), and MEMARENA_CMD_CYCLE
+ * events on the "events" multicast group.  ABI:
+ * include/uapi/linux/memarena.h; YNL description:
  * Documentation/netlink/specs/memarena.yaml; prose:
  * Documentation/netlink.rst.
  *
@@ -13,12 +15,13 @@
  * the initial network namespace sees it.  memarena is one allocator for
  * the whole machine; its control plane belongs to the host, and a
  * container gets ENOENT resolving the family.  (/proc/memstats is global
- * and world-readable.)
+ * and world-readable, its BySize table excepted.)
  *
  * Registering the family is the moment userspace can reach memarena, so
  * module init does it last and module exit undoes it first.
  */
 
+#include <linux/capability.h>
 #include <linux/kfifo.h>
 #include <linux/notifier.h>
 #include <linux/slab.h>
@@ -318,6 +321,28 @@ static int ma_nl_set_limit_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
+ * GET_CLASSES and GET_CPUS: for CAP_SYS_ADMIN only, unless stats_public
+ * (stats.c, "Who may read what"), checked when the dump starts, before
+ * anything is read: 6.1 runs no pre_doit for dumps, and the ops cannot
+ * carry GENL_ADMIN_PERM, which would ask for CAP_NET_ADMIN whatever
+ * stats_public says.  netlink_capable() asks it, as GENL_ADMIN_PERM does,
+ * of the sender and, for a request sent without the kernel's address
+ * (write() on a socket a privileged program was handed), of the socket's
+ * opener too.  Refused with EPERM, like GENL_ADMIN_PERM;
+ * the message reaches the user where the netlink core gives ->start() an
+ * extack (Linux 6.5 on), and is simply not sent before.
+ */
+static int ma_nl_detail_allowed(struct netlink_callback *cb)
+{
+	if (READ_ONCE(ma_stats_public) ||
+	    netlink_capable(cb->skb, CAP_SYS_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(cb->extack,
+		       "per-class and per-CPU statistics need " MA_STATS_DETAIL_PRIV);
+	return -EPERM;
+}
+
+/*
  * GET_CLASSES: one snapshot for the whole dump, taken at its start, so
  * the classes of one dump add up; cb->args[0] is the next class,
  * cb->args[1] the snapshot.
@@ -325,7 +350,11 @@ static int ma_nl_set_limit_doit(struct sk_buff *skb, struct genl_info *info)
 static int ma_nl_classes_start(struct netlink_callback *cb)
 {
 	struct memarena_memstats *ms;
+	int err;
 
+	err = ma_nl_detail_allowed(cb);
+	if (err)
+		return err;
 	ms = kmalloc(sizeof(*ms), GFP_KERNEL);
 	if (!ms)
 		return -ENOMEM;
@@ -356,6 +385,16 @@ static int ma_nl_classes_done(struct netlink_callback *cb)
 }
 
 /* GET_CPUS: cb->args[0] is the next CPU number to look at. */
+static int ma_nl_cpus_start(struct netlink_callback *cb)
+{
+	int err = ma_nl_detail_allowed(cb);
+
+	if (err)
+		return err;
+	cb->args[0] = 0;
+	return 0;
+}
+
 static int ma_nl_cpus_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned int cpu;
@@ -411,6 +450,7 @@ static const struct genl_ops ma_nl_ops[] = {
 	},
 	{
 		.cmd		= MEMARENA_CMD_GET_CPUS,
+		.start		= ma_nl_cpus_start,
 		.dumpit		= ma_nl_cpus_dumpit,
 		.policy		= ma_nl_noattr_policy,
 		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,

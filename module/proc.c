@@ -14,8 +14,15 @@
  * The lines come from ma_stat_descs[], the same table the netlink replies
  * use.  Documentation/memstats.rst documents the format; it is extended by
  * appending lines to a section.
+ *
+ * The file is world-readable, but the BySize table is shown only to an
+ * opener with CAP_SYS_ADMIN, or to everyone with stats_public (stats.c,
+ * "Who may read what"); anyone else reads, in its place, the one line
+ *
+ *	# BySize: withheld (needs CAP_SYS_ADMIN, or stats_public=1)
  */
 
+#include <linux/capability.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -79,7 +86,7 @@ static void memstats_show_classes(struct seq_file *m,
 	}
 }
 
-static int memstats_show(struct seq_file *m, void *v)
+static int memstats_show(struct seq_file *m, bool by_size)
 {
 	struct memarena_memstats *ms;
 
@@ -89,23 +96,64 @@ static int memstats_show(struct seq_file *m, void *v)
 	memarena_read_memstats(ms);
 	seq_printf(m, "# memarena %u\n", MEMARENA_FAMILY_VERSION);
 	memstats_show_scalars(m, ms);
-	memstats_show_classes(m, ms);
+	if (by_size)
+		memstats_show_classes(m, ms);
+	else
+		seq_puts(m, "# BySize: withheld (needs " MA_STATS_DETAIL_PRIV ")\n");
 	kfree(ms);
 	return 0;
 }
 
+static int memstats_show_all(struct seq_file *m, void *v)
+{
+	return memstats_show(m, true);
+}
+
+static int memstats_show_public(struct seq_file *m, void *v)
+{
+	return memstats_show(m, false);
+}
+
+/*
+ * Whether this file shows the BySize table is decided once, here, for the
+ * opener: at open, current_cred() is the credential the file keeps as
+ * file->f_cred.  Never at read time, or a privileged reader of a
+ * descriptor an unprivileged process opened (a setuid program handed it
+ * as stdin) would show what the opener may not see; pagemap decides on
+ * file->f_cred for the same reason.  The check is not audited: showing
+ * less to an unprivileged reader is this file's normal view, not a denied
+ * request, and monitoring agents open it every few seconds (kallsyms
+ * checks without audit for the same reason).
+ */
+static int memstats_open(struct inode *inode, struct file *file)
+{
+	bool by_size = READ_ONCE(ma_stats_public) ||
+		       ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
+
+	return single_open(file, by_size ? memstats_show_all :
+				 memstats_show_public, NULL);
+}
+
+static const struct proc_ops memstats_proc_ops = {
+	.proc_open	= memstats_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+};
+
 /**
  * ma_proc_init() - create /proc/memstats
  *
- * The file is world-readable: statistics carry no addresses and no data.
+ * The file is world-readable (0444), like /proc/meminfo: the statistics
+ * carry no addresses and no data.  Its BySize table is for CAP_SYS_ADMIN
+ * only, unless stats_public (memstats_open()).
  *
  * Context: Process context, module init.
  * Return: 0 on success, -ENOMEM if the entry cannot be created.
  */
 int __init ma_proc_init(void)
 {
-	ma_proc_entry = proc_create_single("memstats", 0444, NULL,
-					   memstats_show);
+	ma_proc_entry = proc_create("memstats", 0444, NULL, &memstats_proc_ops);
 	if (!ma_proc_entry)
 		return -ENOMEM;
 	return 0;

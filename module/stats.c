@@ -14,6 +14,7 @@
 #ifdef __KERNEL__
 #include <linux/export.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/workqueue.h>
 #endif
 
@@ -70,6 +71,38 @@ const struct ma_stat_desc ma_stat_descs[__MEMARENA_A_STATS_MAX] = {
 };
 
 static_assert(MEMARENA_NUM_CLASSES == MA_NUM_SIZE_CLASSES);
+
+#ifdef __KERNEL__
+/*
+ * Who may read what.  The MemStats scalars are machine-wide totals, like
+ * /proc/meminfo (0444): everyone may read them.  The size-class table
+ * (BySize on /proc/memstats, MEMARENA_CMD_GET_CLASSES) and the per-CPU
+ * figures (MEMARENA_CMD_GET_CPUS) show, from one read to the next, how
+ * many objects of each size are live and what each CPU's cache holds:
+ * what someone grooming the heap for an exploit watches, which is why
+ * /proc/slabinfo and /proc/allocinfo are 0400.  They need CAP_SYS_ADMIN
+ * in the initial user namespace unless root sets stats_public (for demo
+ * and teaching machines).  Why that capability:
+ *  - 0400 root lets uid 0 read, and others with CAP_DAC_READ_SEARCH or
+ *    CAP_DAC_OVERRIDE; a mode cannot say that for one section of a 0444
+ *    file, nor for netlink, so a capability must.
+ *  - CAP_SYS_ADMIN is what pagemap asks before it shows page frame
+ *    numbers ("attack vector"), the nearest kernel precedent for layout
+ *    data kept from the unprivileged, and what opens /dev/memarena: who
+ *    may drive the allocator may watch it.
+ *  - Not CAP_NET_ADMIN, which GENL_ADMIN_PERM asks for our admin commands:
+ *    it is about running the network (a network daemon may hold it), not
+ *    about seeing kernel memory.  Not CAP_SYSLOG, which guards kernel
+ *    addresses and the log (kptr_restrict, dmesg_restrict): these are
+ *    counts.
+ * proc.c and netlink.c check it; MA_STATS_DETAIL_PRIV says so when they
+ * withhold something.
+ */
+bool ma_stats_public __read_mostly;
+module_param_named(stats_public, ma_stats_public, bool, 0644);
+MODULE_PARM_DESC(stats_public,
+		 "Per-size-class and per-CPU statistics readable by everyone, not only by CAP_SYS_ADMIN (default N)");
+#endif
 
 /**
  * ma_stats_check() - every statistic attribute has a descriptor

@@ -23,6 +23,12 @@ memstat (user/memstat, build/user/memstat) against the running module.
   withheld  a /proc/memstats whose BySize is withheld: classes fails with
             one line naming CAP_SYS_ADMIN and stats_public, exit 1; --json
             has BySize null;
+  nobody    without CAP_SYS_ADMIN (and stats_public off) the statistics
+            still come, over netlink and --proc, in text, JSON and
+            Prometheus, with a note for what is withheld (BySize null,
+            no per-class or per-CPU metric, explain without span tails);
+            classes and cpus fail with one line naming CAP_SYS_ADMIN and
+            stats_public, exit 1; with stats_public=1 they work;
   man page  user/memstat.8 renders without warnings and covers every
             command, option and statistic.
 
@@ -50,6 +56,8 @@ MEMSTAT = os.environ.get('MEMSTAT', 'build/user/memstat')
 MODULE = 'module/memarena.ko'
 MANPAGE = 'user/memstat.8'
 PROC = '/proc/memstats'
+STATS_PUBLIC = '/sys/module/memarena/parameters/stats_public'
+NOBODY = 65534
 QUIESCENT_TRIES = 5
 WAIT_S = 60		# for a condition: only a hang takes that long
 NUM_CLASSES = 67
@@ -694,10 +702,70 @@ def t_gc_needs_admin():
     check('Operation not permitted' in err and 'CAP_NET_ADMIN' in err, f'gc as nobody: {err!r}')
 
 
+def set_stats_public(on):
+    with open(STATS_PUBLIC, 'w') as f:
+        f.write('1' if on else '0')
+
+
 def withheld_line(err, what):
     """err is one line naming the privilege and the parameter."""
     check(err.count('\n') == 1 and 'CAP_SYS_ADMIN' in err and 'stats_public=1' in err,
           f'{what}: {err!r}')
+
+
+def t_unprivileged():
+    need_module()
+    if not shutil.which('setpriv'):
+        raise Skip('setpriv not installed')
+    with open(STATS_PUBLIC) as f:
+        public = f.read().strip()
+    set_stats_public(False)
+    try:
+        # The statistics: text without a word on stderr.
+        out, err = memstat(user=NOBODY)
+        check('HeapInuse' in out and not err, f'memstat as nobody: {err!r}')
+        # JSON: BySize null, and a note.
+        for args in ([], ['--proc']):
+            out, err = memstat('--json', *args, user=NOBODY)
+            obj = json.loads(out)
+            check(obj.get('BySize', 'missing') is None and
+                  isinstance(obj.get('HeapInuse'), int),
+                  f'--json {args} as nobody: BySize {obj.get("BySize", "missing")!r}')
+            check(err.startswith('memstat: note: BySize') and err.count('\n') == 1 and
+                  'CAP_SYS_ADMIN' in err and 'stats_public=1' in err,
+                  f'--json {args} as nobody: {err!r}')
+        # Prometheus: Go's metrics, no per-class or per-CPU one, a note.
+        out, err = memstat('--prometheus', user=NOBODY)
+        check('go_memstats_heap_inuse_bytes ' in out and 'memarena_class_' not in out and
+              'memarena_cpu_' not in out, 'memstat --prometheus as nobody')
+        check('note:' in err and err.count('\n') == 1 and 'memarena_class_' in err and
+              'memarena_cpu_' in err, f'--prometheus as nobody: {err!r}')
+        # explain: every part, no span tails, a note.
+        out, err = memstat('explain', user=NOBODY)
+        check('= Sys' in out and 'withheld from this user' in out and 'note:' in err,
+              f'explain as nobody: {err!r}')
+        obj = json.loads(memstat('explain', '--json', user=NOBODY)[0])
+        check(sum(p['bytes'] for p in obj['parts']) == obj['Sys'] and
+              obj['heap_inuse_over_heap_alloc']['span_tails'] is None,
+              'explain --json as nobody')
+        # classes and cpus: one line, exit 1, nothing on stdout.
+        for args in (['classes'], ['classes', '--json'], ['classes', '--proc'],
+                     ['cpus'], ['cpus', '--prometheus']):
+            out, err = memstat(*args, rc=1, user=NOBODY)
+            check(not out, f'{args} as nobody printed {out!r}')
+            withheld_line(err, f'memstat {" ".join(args)} as nobody')
+        # stats_public opens them.
+        set_stats_public(True)
+        out, err = memstat('classes', user=NOBODY)
+        check(len(out.splitlines()) == NUM_CLASSES + 2 and not err,
+              f'classes as nobody with stats_public=1: {err!r}')
+        obj = json.loads(memstat('cpus', '--json', user=NOBODY)[0])
+        check({c['cpu'] for c in obj['cpus']} == possible_cpus(),
+              'cpus as nobody with stats_public=1')
+        obj = json.loads(memstat('--json', '--proc', user=NOBODY)[0])
+        check(len(obj['BySize']) == NUM_CLASSES, '--json --proc as nobody with stats_public=1')
+    finally:
+        set_stats_public(public == 'Y')
 
 
 def t_withheld_copy():
@@ -836,6 +904,7 @@ TESTS = [
     ('memstat gc: needs CAP_NET_ADMIN, reading does not', t_gc_needs_admin),
     ('memstat limit: SIZE, off; needs CAP_NET_ADMIN', t_limit),
     ('memstat --proc=FILE: a withheld BySize: classes one line, exit 1; --json BySize null', t_withheld_copy),
+    ('memstat as nobody: statistics with a note for what is withheld; classes, cpus: one line, exit 1', t_unprivileged),
     ('memstat monitor: waits quietly; prints the cycle gc forces', t_monitor),
     ('memstat.8: renders cleanly; every command, option, field and metric', t_manpage),
     ('memstat: memarena not loaded: one line, exit 1; monitor stops; -o keeps the file', t_unloaded),

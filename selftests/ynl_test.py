@@ -19,7 +19,10 @@ extracted into build/ynl/ by 'make ynl').
   refusal  a request carrying an attribute (one above the policy's maxattr
            with cli.py, the pad attribute with the YNL library) is refused
            with EINVAL and an extack message, and the family answers
-           afterwards.
+           afterwards;
+  nobody   as user nobody, with stats_public off, get answers while
+           get-classes and get-cpus are refused with EPERM (and the
+           family's extack message from Linux 6.5 on).
 
 Runs from selftests/run_tests inside the test VM with memarena loaded, on a
 quiescent system (comparisons with /proc/memstats are retried while it
@@ -54,6 +57,9 @@ UAPI = os.environ.get('MEMARENA_YNL_UAPI', 'include/uapi/linux/memarena.h')
 CLI = os.path.join(YNL, 'tools/net/ynl/cli.py')
 GEN = os.path.join(YNL, 'tools/net/ynl/ynl-gen-c.py')
 PROC = '/proc/memstats'
+STATS_PUBLIC = '/sys/module/memarena/parameters/stats_public'
+DETAIL_EXTACK = 'per-class and per-CPU statistics need CAP_SYS_ADMIN, or stats_public=1'
+NOBODY = 65534
 
 RING = 256			# MEMARENA_PAUSE_RING
 NUM_CLASSES = 67		# size classes 1..67
@@ -241,9 +247,13 @@ def schema_args():
 _cli_shown = set()
 
 
-def cli(*args, expect_ok=True):
-    """Run cli.py; return (exit status, decoded JSON or None, output)."""
+def cli(*args, expect_ok=True, user=None):
+    """Run cli.py (as @user, a uid, if given); return (exit status,
+    decoded JSON or None, output)."""
     cmd = [PYTHON, CLI, '--spec', SPEC] + schema_args() + ['--output-json'] + list(args)
+    if user is not None:
+        cmd = ['setpriv', '--reuid', str(user), '--regid', str(user),
+               '--clear-groups'] + cmd
     key = args[:2]
     if key not in _cli_shown:
         _cli_shown.add(key)
@@ -818,6 +828,47 @@ def t_refuse_pad():
     raise Fail(f'the request was accepted: {str(reply)[:200]}')
 
 
+def kernel_at_least(major, minor):
+    m = re.match(r'(\d+)\.(\d+)', os.uname().release)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (major, minor)
+
+
+def t_nobody():
+    need_module()
+    if not shutil.which('setpriv'):
+        raise Skip('setpriv not installed')
+    with open(STATS_PUBLIC) as f:
+        public = f.read().strip()
+    if public != 'N':
+        with open(STATS_PUBLIC, 'w') as f:
+            f.write('0')
+    try:
+        reply = cli('--do', 'get', user=NOBODY)[1]
+        if not isinstance(reply, dict) or 'heap-inuse' not in reply:
+            raise Fail(f'get as nobody: {reply!r}')
+        for op in ('get-classes', 'get-cpus'):
+            rc, data, out = cli('--dump', op, expect_ok=False, user=NOBODY)
+            m = re.search(r'error: (-?\d+)', out)
+            e = re.search(r'extack: (\{.*\})', out)
+            extack = ast.literal_eval(e.group(1)) if e else {}
+            diag(f'{op} as nobody: exit {rc}, error {m.group(1) if m else None}, '
+                 f'extack {extack}')
+            if rc == 0:
+                raise Fail(f'{op} as nobody was answered: {str(data)[:200]}')
+            if not m or int(m.group(1)) != -1:
+                raise Fail(f'{op} as nobody: not refused with EPERM (-1):\n{out}')
+            msg = extack.get('msg')
+            # "netlink: support extack in dump ->start()", Linux 6.5.
+            if msg is None and kernel_at_least(6, 5):
+                raise Fail(f'{op} as nobody: no extack message:\n{out}')
+            if msg is not None and msg != DETAIL_EXTACK:
+                raise Fail(f'{op} as nobody: extack {msg!r}, not {DETAIL_EXTACK!r}')
+    finally:
+        if public != 'N':
+            with open(STATS_PUBLIC, 'w') as f:
+                f.write('1')
+
+
 def t_still_answers():
     need_module()
     reply = cli('--do', 'get')[1]
@@ -844,6 +895,7 @@ TESTS = [
     ('get-cpus: an attribute is refused with EINVAL and an extack message', t_refuse_cpus),
     ('get: a pad attribute is refused with EINVAL and the family\'s extack message', t_refuse_pad),
     ('the family still answers after the refused requests', t_still_answers),
+    ('as nobody: get answers, get-classes and get-cpus are refused with EPERM', t_nobody),
 ]
 
 

@@ -162,9 +162,10 @@ enum {
  * @MEMARENA_CMD_GET: do: one snapshot of every MEMARENA_A_STATS_*
  *	statistic, consistent as Documentation/memstats.rst describes
  * @MEMARENA_CMD_GET_CLASSES: dump: one message of MEMARENA_A_CLASS_*
- *	attributes per size class
+ *	attributes per size class; needs CAP_SYS_ADMIN (EPERM otherwise)
+ *	unless memarena's module parameter stats_public is set
  * @MEMARENA_CMD_GET_CPUS: dump: one message of MEMARENA_A_CPU_*
- *	attributes per possible CPU
+ *	attributes per possible CPU; needs CAP_SYS_ADMIN like GET_CLASSES
  * @MEMARENA_CMD_GC: do, admin (CAP_NET_ADMIN): run a full reclaim cycle
  *	now (counted in NumForcedGC); the reply, of command GC, carries the
  *	MEMARENA_A_CYCLE_* attributes of the cycle
