@@ -6,6 +6,9 @@
 #   make check        everything, static checks, and the selftests in a VM
 #   make check-kernels build, sparse and the VM selftests on each Debian kernel
 #                     series: 6.1, 6.12, 6.12-rt (installs them)
+#   make check-debug  the VM selftests, fault injection and a kmemleak scan on
+#                     two debug kernels (KASAN, lockdep, ...; one PREEMPT_RT),
+#                     built once from linux-source-6.12 and cached
 #   make demo         boot the VM, load the module, show /proc/memstats
 #   make bench        memarena against kmalloc/kmem_cache in the VM (bench/run)
 #   make vm-shell     interactive root shell in the VM with memarena loaded
@@ -26,7 +29,7 @@ SHELL	:= /bin/bash
 
 # Deferred (=), so that a kernel installed by 'deps' is seen.
 KVER	?= $(shell $(SRCDIR)/scripts/kver)
-KDIR	?= /lib/modules/$(KVER)/build
+KDIR	?= $(KROOT)/lib/modules/$(KVER)/build
 KMAKE	= $(MAKE) -C $(KDIR) M=$(SRCDIR)
 
 # Debian's kernel source tarball: only the selftest harness and checkpatch
@@ -113,6 +116,11 @@ check: all
 check-kernels: deps
 	@$(SRCDIR)/selftests/check-kernels $(SERIES)
 
+# The debug kernels (DEBUG_KERNELS= to pick one: debug, debug-rt); their
+# build is cached in /var/cache/memarena (MEMARENA_CACHE=).
+check-debug: deps
+	@$(SRCDIR)/selftests/check-debug $(DEBUG_KERNELS)
+
 demo: all
 	@$(SRCDIR)/selftests/vm-run --timeout 300 -- selftests/demo
 
@@ -154,5 +162,5 @@ clean:
 	-$(KMAKE) clean 2>/dev/null
 	rm -rf $(BUILD)
 
-.PHONY: all deps kernel ksrc ynl module user selftests checkpatch sparse check check-kernels demo bench install \
+.PHONY: all deps kernel ksrc ynl module user selftests checkpatch sparse check check-kernels check-debug demo bench install \
 	vm-shell deb clean
