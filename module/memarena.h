@@ -159,6 +159,25 @@ struct ma_heap_arena {
 };
 
 /*
+ * The caller's gfp flags the heap passes on to the page allocator, as SLUB
+ * does (mm/internal.h's GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK, which
+ * modules cannot see): how to reclaim and where to place, nothing else.
+ * Zone, zeroing, compound and movability flags are memarena's business,
+ * and __GFP_ACCOUNT goes too: a heap arena is shared by every caller and
+ * must not be charged to the memcg that happened to grow the heap.
+ */
+#ifdef __GFP_ATOMIC		/* up to 6.2 */
+#define MA_GFP_ATOMIC_FLAG	__GFP_ATOMIC
+#else
+#define MA_GFP_ATOMIC_FLAG	0
+#endif
+#define MA_GFP_ALLOWED	(__GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | \
+			 __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | \
+			 __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC | \
+			 MA_GFP_ATOMIC_FLAG | __GFP_NOLOCKDEP | \
+			 __GFP_HARDWALL | __GFP_THISNODE)
+
+/*
  * struct ma_page_run - pages taken out of the heap by the scavenger, to be
  * given to the page allocator after an RCU grace period
  */

@@ -332,8 +332,15 @@ static struct ma_span *ma_heap_grow(unsigned int npages, unsigned int align,
 	for (order = max(ma_heap_grow_order(npages), min_order); ; order--) {
 		gfp_t g = gfp | __GFP_NOWARN;
 
+		/*
+		 * Above what the request needs the attempt is speculative, as
+		 * SLUB's higher orders: no reclaim or compaction, no kswapd,
+		 * no reserves (atomic callers' high-atomic ones included).
+		 */
 		if (order > min_order)
-			g = (g | __GFP_NORETRY) & ~__GFP_NOFAIL;
+			g = (g | __GFP_NORETRY | __GFP_NOMEMALLOC) &
+			    ~(__GFP_RECLAIM | __GFP_HIGH | MA_GFP_ATOMIC_FLAG |
+			      __GFP_NOFAIL);
 		page = alloc_pages(g, order);
 		if (page || order == min_order)
 			break;
@@ -449,8 +456,7 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 	unsigned long flags;
 	struct ma_span *s;
 
-	/* Zone, zeroing and compound flags are memarena's business. */
-	gfp &= ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_MOVABLE | __GFP_COMP);
+	gfp &= MA_GFP_ALLOWED;
 
 	/*
 	 * Bounded: other CPUs may take the span structures we reserved

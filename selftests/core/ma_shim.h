@@ -732,6 +732,11 @@ typedef unsigned int gfp_t;
 #define __GFP_NORETRY		0x10000u
 #define __GFP_COMP		0x40000u
 #define __GFP_ACCOUNT		0x400000u
+#define __GFP_MEMALLOC		0x20000u
+#define __GFP_NOMEMALLOC	0x80000u
+#define __GFP_HARDWALL		0x100000u
+#define __GFP_THISNODE		0x200000u
+#define __GFP_NOLOCKDEP		0x800000u
 #define __GFP_RECLAIM		(__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 #define GFP_ATOMIC		(__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
 #define GFP_NOWAIT		__GFP_KSWAPD_RECLAIM
