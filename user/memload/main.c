@@ -319,11 +319,40 @@ static void keep(struct thr *t, uint64_t handle, uint64_t size)
 	set_live(t, t->live_bytes + size);
 }
 
+/*
+ * --verify: objects t->aops[@from..@to) whose pattern could not be written
+ * (the device ran out of memory copying the batch in) could never be
+ * checked: free them at once, unchecked, and do not keep them.  ENOMEM
+ * is retried; anything else leaves them to the file's release.
+ */
+static void drop_unwritten(struct thr *t, uint64_t flags, size_t from,
+			   size_t to)
+{
+	size_t i, n = to - from, done = 0, freed;
+	unsigned int tries = 0;
+	int err;
+
+	for (i = from; i < to; i++)
+		t->handles[i - from] = t->aops[i].handle;
+	while (done < n) {
+		freed = run_batch(t, t->dev.fd, MEMARENA_IOC_FREE, OP_FREE, flags,
+				  t->handles + done, sizeof(*t->handles),
+				  n - done, &err);
+		done += freed;
+		t->count[OP_FREE] += freed;
+		add_ops(t, freed);
+		if (err)
+			note_error(t, "FREE", err);
+		if (err != ENOMEM || ++tries == 1000)
+			break;
+	}
+}
+
 /* Allocate @n objects into t->aops[]; with --verify, write their pattern. */
 static size_t alloc_batch(struct thr *t, size_t n)
 {
 	uint64_t flags = cfg.zero ? MEMARENA_DEV_F_ZERO : 0;
-	size_t i, done;
+	size_t i, done, written;
 	int err;
 
 	if (t->cpu >= 0)
@@ -345,11 +374,14 @@ static size_t alloc_batch(struct thr *t, size_t n)
 			t->pops[i].flags = MEMARENA_DEV_PATTERN_WRITE;
 			t->pops[i].bad_offset = 0;
 		}
-		run_batch(t, t->dev.fd, MEMARENA_IOC_PATTERN, OP_VERIFY, 0,
-			  t->pops, sizeof(*t->pops), done, &err);
+		written = run_batch(t, t->dev.fd, MEMARENA_IOC_PATTERN, OP_VERIFY,
+				    0, t->pops, sizeof(*t->pops), done, &err);
 		if (err)
 			note_error(t, "PATTERN write", err);
-		t->count[OP_VERIFY] += done;
+		t->count[OP_VERIFY] += written;
+		if (written < done)
+			drop_unwritten(t, flags & MEMARENA_DEV_F_CPU, written, done);
+		done = written;
 	}
 	return done;
 }
