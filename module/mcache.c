@@ -359,8 +359,11 @@ unsigned int ma_mcache_drain_cpus(u64 *activity, u64 *pause_ns, bool reclaim)
 		}
 		if (!cached)
 			continue;
-		/* False if still pending from a reclaim call: it will run. */
-		if (!queue_work_on(cpu, ma_drain_wq, w))
+		/*
+		 * False if still pending from a reclaim call: reclaim leaves
+		 * it to run; everyone else waits for it like for their own.
+		 */
+		if (!queue_work_on(cpu, ma_drain_wq, w) && reclaim)
 			continue;
 		cpumask_set_cpu(cpu, queued);
 		n++;
