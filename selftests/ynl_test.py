@@ -766,12 +766,17 @@ def t_cpus_sum():
         raise Fail('\n'.join(errors))
 
 
+def cli_error(out):
+    """The errno match and the extack dict of a refused request's output."""
+    m = re.search(r'error: (-?\d+)', out)
+    e = re.search(r'extack: (\{.*\})', out)
+    return m, ast.literal_eval(e.group(1)) if e else {}
+
+
 def refused(op_args, attrs):
     need_module()
     rc, _, out = cli(*op_args, '--json', json.dumps(attrs), expect_ok=False)
-    m = re.search(r'error: (-?\d+)', out)
-    e = re.search(r'extack: (\{.*\})', out)
-    extack = ast.literal_eval(e.group(1)) if e else {}
+    m, extack = cli_error(out)
     diag(f'{" ".join(op_args)} {json.dumps(attrs)}: exit {rc}, '
          f'error {m.group(1) if m else None}, extack {extack}')
     if rc == 0:
@@ -848,9 +853,7 @@ def t_nobody():
             raise Fail(f'get as nobody: {reply!r}')
         for op in ('get-classes', 'get-cpus'):
             rc, data, out = cli('--dump', op, expect_ok=False, user=NOBODY)
-            m = re.search(r'error: (-?\d+)', out)
-            e = re.search(r'extack: (\{.*\})', out)
-            extack = ast.literal_eval(e.group(1)) if e else {}
+            m, extack = cli_error(out)
             diag(f'{op} as nobody: exit {rc}, error {m.group(1) if m else None}, '
                  f'extack {extack}')
             if rc == 0:
