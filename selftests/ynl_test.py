@@ -247,13 +247,41 @@ def schema_args():
 _cli_shown = set()
 
 
+_staged = {}
+
+
+def staged_for_others():
+    """cli.py, its library, the spec and the schemas copied to a directory
+    every user can read: Python opens a script by its absolute path, and
+    the checkout may live under a home directory others cannot enter
+    (/root is 0700).  Returns (cli.py, spec, schema arguments)."""
+    if not _staged:
+        top = tempfile.mkdtemp(prefix='ynl_test.')
+        os.chmod(top, 0o755)
+        shutil.copytree(os.path.join(YNL, 'tools/net/ynl'), os.path.join(top, 'ynl'),
+                        ignore=shutil.ignore_patterns('__pycache__'))
+        shutil.copy(SPEC, os.path.join(top, 'memarena.yaml'))
+        args = schema_args()
+        if args[0] == '--schema':
+            args = ['--schema', shutil.copy(args[1], top)]
+        for d, dirs, files in os.walk(top):
+            for n in dirs + files:
+                os.chmod(os.path.join(d, n), 0o755 if n in dirs else 0o644)
+        _staged.update(cli=os.path.join(top, 'ynl/cli.py'),
+                       spec=os.path.join(top, 'memarena.yaml'), schema=args, top=top)
+    return _staged['cli'], _staged['spec'], _staged['schema']
+
+
 def cli(*args, expect_ok=True, user=None):
     """Run cli.py (as @user, a uid, if given); return (exit status,
     decoded JSON or None, output)."""
-    cmd = [PYTHON, CLI, '--spec', SPEC] + schema_args() + ['--output-json'] + list(args)
-    if user is not None:
+    if user is None:
+        cmd = [PYTHON, CLI, '--spec', SPEC] + schema_args()
+    else:
+        script, spec, schema = staged_for_others()
         cmd = ['setpriv', '--reuid', str(user), '--regid', str(user),
-               '--clear-groups'] + cmd
+               '--clear-groups', PYTHON, '-B', script, '--spec', spec] + schema
+    cmd += ['--output-json'] + list(args)
     key = args[:2]
     if key not in _cli_shown:
         _cli_shown.add(key)
@@ -906,8 +934,9 @@ def main():
     try:
         return run()
     finally:
-        if 'tmp' in _gen:
-            shutil.rmtree(_gen['tmp'], ignore_errors=True)
+        for d in (_gen.get('tmp'), _staged.get('top')):
+            if d:
+                shutil.rmtree(d, ignore_errors=True)
 
 
 def run():
