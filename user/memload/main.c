@@ -252,6 +252,27 @@ static void note_error(struct thr *t, const char *what, int err)
 	}
 }
 
+/*
+ * A snapshot of /proc/memstats.  Opening it allocates; under the memory
+ * pressure memload itself creates that can fail for a moment, so ENOMEM
+ * is retried (SNAPSHOT_TRIES times, a millisecond apart); anything else,
+ * or ENOMEM that lasts, ends the run with the reason.
+ */
+#define SNAPSHOT_TRIES	1000
+
+static void snapshot(struct ml_memstats *ms, const char *when)
+{
+	const struct timespec ms1 = { .tv_nsec = 1000000 };
+	unsigned int tries = 0;
+	int err;
+
+	while ((err = ml_memstats_read(ms)) == -ENOMEM && ++tries < SNAPSHOT_TRIES)
+		nanosleep(&ms1, NULL);
+	if (err)
+		die("cannot read %s %s: %s%s", MEMARENA_PROC_PATH, when,
+		    strerror(-err), err == -ENOENT ? " (is memarena loaded?)" : "");
+}
+
 static long timed_cmd(struct thr *t, int fd, unsigned int op, enum ml_op kind,
 		      const struct memarena_dev_cmd *c)
 {
@@ -878,8 +899,7 @@ static uint64_t seed(struct thr *t)
 		freed = 0;
 		if (!(step % cfg.every))
 			freed = free_all(t);
-		if (ml_memstats_read(&ms))
-			die("cannot read %s", MEMARENA_PROC_PATH);
+		snapshot(&ms, "after a step");
 		open_json_object(NULL);
 		print_u64(PRINT_ANY, "step", "step %3llu", step);
 		ml_memstats_get(&ms, "HeapAlloc", &v);
@@ -1228,12 +1248,11 @@ int main(int argc, char **argv)
 	}
 	pthread_barrier_init(&thr_barrier, NULL, nthr);
 
-	if (ml_memstats_read(&before))
-		die("cannot read %s (is memarena loaded?)", MEMARENA_PROC_PATH);
+	snapshot(&before, "before the run");
 
 	if (cfg.wl == W_SEED) {
 		elapsed = seed(&thr[0]);
-		ml_memstats_read(&end);
+		snapshot(&end, "at the end of the run");
 		free_all(&thr[0]);
 	} else {
 		start = ml_now_ns();
@@ -1261,7 +1280,7 @@ int main(int argc, char **argv)
 			}
 		}
 		elapsed = ml_now_ns() - start;
-		ml_memstats_read(&end);
+		snapshot(&end, "at the end of the run");
 		gate_open = true;
 		pthread_cond_broadcast(&gate_cond);
 		pthread_mutex_unlock(&gate_lock);
@@ -1271,6 +1290,6 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < nthr; i++)
 		ml_dev_close(&thr[i].dev);
-	ml_memstats_read(&after);
+	snapshot(&after, "after closing");
 	return report(elapsed, &before, &end, &after);
 }
