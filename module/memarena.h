@@ -262,10 +262,23 @@ struct ma_mcache {
 };
 
 /*
+ * Bounded work per hold of ma_heap.lock (interrupts off), see
+ * Documentation/design.rst, "Bounded work per lock hold": spans given
+ * back per hold; free spans an aligned carve tries before it takes one
+ * that surely fits; heap arenas or runs of pages looked at per hold when
+ * releasing.  selftests/core: heap_lock_holds_bounded.
+ */
+#define MA_FREE_BATCH		16
+#define MA_CARVE_SCAN		16
+#define MA_RELEASE_SCAN		32
+
+/*
  * struct ma_heap - the page heap, Go's mheap
- * @lock: protects everything below but the index L1 pointer
+ * @lock: protects everything below but the index L1 pointer; every hold
+ *	does a bounded amount of work (MA_FREE_BATCH, MA_CARVE_SCAN,
+ *	MA_RELEASE_SCAN) and the statistics reader never takes it
  * @seq: bumped by every @lock section (ma_heap_lock()), so that a
- *	statistics reader can take a consistent snapshot without the lock
+ *	statistics reader can read the heap gauges together without it
  * @free: free spans by page count (index npages - 1)
  * @nonempty: bit i set when @free[i] is not empty
  * @arenas: every heap arena, those without a page in use first

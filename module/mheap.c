@@ -26,8 +26,6 @@
 /* How often ma_heap_alloc() retries when other CPUs take what it got. */
 #define MA_HEAP_ALLOC_TRIES	64
 #define MA_HEAP_GROW_TRIES	4
-/* Arenas or spans looked at (bounded work) per lock hold when releasing. */
-#define MA_RELEASE_SCAN		32
 
 struct ma_heap ma_heap;
 struct ma_index_mid **ma_index;
@@ -159,16 +157,23 @@ static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
 				     u8 state)
 {
 	unsigned long start = 0, end, bytes = (unsigned long)npages << PAGE_SHIFT;
+	unsigned int i, first, pre, post, sure, tried = 0;
 	struct ma_span *s = NULL, *t;
-	unsigned int i, first, pre, post;
 	bool found = false;
 
 	lockdep_assert_held(&ma_heap.lock);
 	if (ma_heap.spanalloc.nfree < 2)
 		return ERR_PTR(-EAGAIN);
 
+	/*
+	 * Bounded work: a span of npages + align - 1 pages or more always
+	 * fits, so only the sizes below that are searched span by span, at
+	 * most MA_CARVE_SCAN spans, smallest first; then the first span
+	 * that surely fits is found through the bitmap.
+	 */
+	sure = min_t(unsigned int, npages + align - 1, MA_ARENA_MAX_PAGES);
 	for (i = find_next_bit(ma_heap.nonempty, MA_ARENA_MAX_PAGES, npages - 1);
-	     i < MA_ARENA_MAX_PAGES && !found;
+	     i < sure - 1 && !found && tried < MA_CARVE_SCAN;
 	     i = find_next_bit(ma_heap.nonempty, MA_ARENA_MAX_PAGES, i + 1)) {
 		list_for_each_entry(s, &ma_heap.free[i], list) {
 			start = ALIGN(s->base, (unsigned long)align << PAGE_SHIFT);
@@ -177,10 +182,20 @@ static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
 				found = true;
 				break;
 			}
+			if (++tried == MA_CARVE_SCAN)
+				break;
 		}
 	}
-	if (!found)
-		return NULL;
+	if (!found) {
+		i = find_next_bit(ma_heap.nonempty, MA_ARENA_MAX_PAGES, sure - 1);
+		if (i >= MA_ARENA_MAX_PAGES)
+			return NULL;
+		s = list_first_entry(&ma_heap.free[i], struct ma_span, list);
+		start = ALIGN(s->base, (unsigned long)align << PAGE_SHIFT);
+		end = s->base + ((unsigned long)s->npages << PAGE_SHIFT);
+		if (WARN_ON_ONCE(start + bytes > end))
+			return NULL;
+	}
 
 	ma_free_del(s);
 	pre = (start - s->base) >> PAGE_SHIFT;
@@ -566,21 +581,23 @@ void ma_heap_free(struct ma_span *s)
  * ma_heap_free_list() - ma_heap_free() for every span on a list
  * @spans: spans linked through their @list; the list is left empty
  *
- * Context: Any context; takes ma_heap.lock once.
+ * Context: Any context; takes ma_heap.lock once per MA_FREE_BATCH spans.
  */
 void ma_heap_free_list(struct list_head *spans)
 {
-	struct ma_span *s, *tmp;
 	unsigned long flags;
+	struct ma_span *s;
+	unsigned int n;
 
-	if (list_empty(spans))
-		return;
-	ma_heap_lock(&flags);
-	list_for_each_entry_safe(s, tmp, spans, list) {
-		list_del(&s->list);
-		ma_heap_free_locked(s);
+	while (!list_empty(spans)) {
+		ma_heap_lock(&flags);
+		for (n = 0; n < MA_FREE_BATCH && !list_empty(spans); n++) {
+			s = list_first_entry(spans, struct ma_span, list);
+			list_del(&s->list);
+			ma_heap_free_locked(s);
+		}
+		ma_heap_unlock(flags);
 	}
-	ma_heap_unlock(flags);
 }
 
 /* Take every span of an arena without a page in use off the heap's lists. */

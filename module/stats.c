@@ -159,18 +159,24 @@ int ma_stats_check(void)
  *    freed (a span is returned after its last object is flushed, which
  *    follows the free on the same CPU).
  *
- * The reader:
- *  1. reads ma_heap.seq (read_seqcount_begin());
- *  2. sums every CPU's free counters, then (smp_rmb()) every CPU's
+ * The reader takes no lock that allocating or freeing takes:
+ *  1. sums every CPU's free counters, then (smp_rmb()) every CPU's
  *     allocation counters: an object whose free is seen was allocated
  *     before, so its allocation is seen too, and frees never exceed
  *     allocations, per class and in total;
- *  3. reads the heap gauges and retries from 1 if ma_heap.seq moved.
- *     If no span changed state during the read, every object counted
- *     live lies in a span counted in HeapInuse: so HeapAlloc <=
- *     HeapInuse.  After a few retries it takes ma_heap.lock instead,
- *     which holds up span allocation (never the per-CPU fast paths) for
- *     the length of one pass.
+ *  2. (smp_rmb()) reads the heap gauges in one ma_heap.seq read section,
+ *     a handful of loads, so they agree with each other;
+ *  3. keeps the result if HeapAlloc <= HeapInuse, else starts again.
+ *     Every object counted live had its span counted in HeapInuse before
+ *     its allocation was counted, so it is in the gauges read after; it
+ *     can be missing only if the object's free (not seen in 1) and then
+ *     its span's return to the heap both happened during the pass, and
+ *     only if that uncovers more bytes than the heap's slack (cached
+ *     objects, free slots, kept spans).  After MA_STATS_TRIES such
+ *     passes in a row the last one is kept with HeapInuse raised to
+ *     HeapAlloc and HeapReleased capped at the HeapIdle left: the
+ *     identities hold, and those two gauges are off by at most the spans
+ *     returned during that pass.  Writers never wait for a reader.
  * Derived fields (Alloc, HeapIdle, HeapObjects, Sys, the totals) are
  * computed from the values read, so the identities hold by construction.
  *
@@ -182,7 +188,7 @@ int ma_stats_check(void)
  * architecture being other-multicopy-atomic (x86, arm64).
  */
 
-#define MA_STATS_OPTIMISTIC_TRIES	3
+#define MA_STATS_TRIES		8
 
 /*
  * Reclaim cycles.  The scavenger records each cycle at its end under
@@ -352,46 +358,49 @@ static void ma_stats_read_gauges(struct memarena_memstats *ms)
  *
  * The snapshot is consistent as described at the top of stats.c and in
  * Documentation/memstats.rst: its identities hold exactly even while every
- * CPU allocates and frees.  Allocation and free fast paths are never
- * held up; span allocation may be, for one pass over the per-CPU counters,
- * if the heap keeps changing during the first attempts.
+ * CPU allocates and frees.  Nothing that allocates or frees waits for
+ * it, and it makes at most MA_STATS_TRIES passes.
  *
  * Context: Process or softirq context; does not sleep.
  */
 void memarena_read_memstats(struct memarena_memstats *ms)
 {
 	struct ma_large_sums large;
-	u64 freed_bytes = 0;
-	unsigned long flags;
 	unsigned int tries, c, seq;
+	u64 freed_bytes;
 
-	for (tries = 0; ; tries++) {
-		if (tries == MA_STATS_OPTIMISTIC_TRIES) {
-			ma_heap_lock(&flags);
-			ma_stats_read_cpus(ms, &large);
+	for (tries = 1; ; tries++) {
+		ma_stats_read_cpus(ms, &large);
+		/* Gauges after counters: step 2 of the snapshot contract. */
+		smp_rmb();
+		do {
+			seq = read_seqcount_begin(&ma_heap.seq);
 			ma_stats_read_heap(ms);
-			ma_heap_unlock(flags);
+		} while (read_seqcount_retry(&ma_heap.seq, seq));
+
+		ms->mallocs = large.mallocs;
+		ms->frees = large.frees;
+		ms->total_alloc = large.bytes_alloc;
+		freed_bytes = large.bytes_freed;
+		for (c = 1; c < MA_NUM_SIZE_CLASSES; c++) {
+			ms->mallocs += ms->by_size[c].mallocs;
+			ms->frees += ms->by_size[c].frees;
+			ms->total_alloc += ms->by_size[c].mallocs * ma_class_size[c];
+			freed_bytes += ms->by_size[c].frees * ma_class_size[c];
+		}
+		ms->heap_alloc = ms->total_alloc - freed_bytes;
+		if (ms->heap_alloc <= ms->heap_inuse)
+			break;
+		if (tries == MA_STATS_TRIES) {
+			/* Step 3: spans went back during every pass. */
+			ms->heap_inuse = min(ms->heap_alloc, ms->heap_sys);
+			ms->heap_released = min(ms->heap_released,
+						ms->heap_sys - ms->heap_inuse);
 			break;
 		}
-		seq = read_seqcount_begin(&ma_heap.seq);
-		ma_stats_read_cpus(ms, &large);
-		ma_stats_read_heap(ms);
-		if (!read_seqcount_retry(&ma_heap.seq, seq))
-			break;
 	}
 	ma_stats_read_gauges(ms);
 
-	ms->mallocs = large.mallocs;
-	ms->frees = large.frees;
-	ms->total_alloc = large.bytes_alloc;
-	freed_bytes = large.bytes_freed;
-	for (c = 1; c < MA_NUM_SIZE_CLASSES; c++) {
-		ms->mallocs += ms->by_size[c].mallocs;
-		ms->frees += ms->by_size[c].frees;
-		ms->total_alloc += ms->by_size[c].mallocs * ma_class_size[c];
-		freed_bytes += ms->by_size[c].frees * ma_class_size[c];
-	}
-	ms->heap_alloc = ms->total_alloc - freed_bytes;
 	ms->alloc = ms->heap_alloc;
 	ms->heap_objects = ms->mallocs - ms->frees;
 	ms->heap_idle = ms->heap_sys - ms->heap_inuse;

@@ -594,6 +594,103 @@ TEST_F(ma, heap_carve_direct)
 	}
 }
 
+static unsigned long heap_lock_holds;
+
+static void count_heap_lock(struct ma_shim_lock *l)
+{
+	if (l == &ma_heap.lock)
+		heap_lock_holds++;
+}
+
+/*
+ * Every hold of ma_heap.lock does bounded work (memarena.h, next to
+ * struct ma_heap): a list of spans goes back MA_FREE_BATCH per hold, and
+ * an aligned carve gives up on misaligned free spans after MA_CARVE_SCAN
+ * of them, here growing the heap although a fitting span lies behind
+ * MA_CARVE_SCAN + 4 that do not fit.
+ */
+TEST_F(ma, heap_lock_holds_bounded)
+{
+	enum { N = 4 * MA_FREE_BATCH + 1, M = MA_CARVE_SCAN + 4 };
+	struct ma_span *s[4 * M + 4], *t, *fit, *rest;
+	struct ma_heap_arena *ha;
+	unsigned long narenas;
+	unsigned int i, pages;
+	LIST_HEAD(spans);
+
+	/* One heap arena of 512 pages, free. */
+	t = ma_heap_alloc(512, 1, MA_SPAN_LARGE, GFP_KERNEL);
+	ASSERT_TRUE(t != NULL);
+	ASSERT_EQ(1, ma_heap.narenas);
+	ma_heap_free(t);
+	/*
+	 * Carved page by page from its base: pages 4i kept, 4i+1 and 4i+2
+	 * free as one two-page span at an odd page (misaligned for align
+	 * 2), except in group 0, whose pages 2 and 3 are freed first, so
+	 * that this aligned span is the last on the two-page list.  The
+	 * rest of the arena is one span in use.
+	 */
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		s[i] = ma_heap_alloc(1, 1, MA_SPAN_LARGE, GFP_KERNEL);
+		ASSERT_TRUE(s[i] != NULL);
+	}
+	ha = s[0]->harena;
+	ASSERT_EQ(ha->base, s[0]->base);
+	for (i = 1; i < ARRAY_SIZE(s); i++) {
+		ASSERT_EQ(s[i - 1]->base + PAGE_SIZE, s[i]->base);
+	}
+	pages = (1U << ha->order) - ARRAY_SIZE(s);
+	rest = ma_heap_alloc(pages, 1, MA_SPAN_LARGE, GFP_KERNEL);
+	ASSERT_TRUE(rest != NULL);
+	ASSERT_EQ(ha, rest->harena);
+	ma_heap_free(s[2]);
+	ma_heap_free(s[3]);
+	for (i = 1; i <= M; i++) {
+		ma_heap_free(s[4 * i + 1]);
+		ma_heap_free(s[4 * i + 2]);
+	}
+	fit = s[3];				/* s[2] merged into it */
+	ASSERT_EQ(ha->base + 2 * PAGE_SIZE, fit->base);
+	ASSERT_EQ(2, fit->npages);
+	ASSERT_STATE_OK(MA_CHECK_COOKIES);
+
+	narenas = ma_heap.narenas;
+	t = ma_heap_alloc(2, 2, MA_SPAN_LARGE, GFP_KERNEL);
+	ASSERT_TRUE(t != NULL);
+	ASSERT_EQ(0, (t->base >> PAGE_SHIFT) % 2);
+	ASSERT_NE(ha, t->harena)
+		TH_LOG("the carve looked past %u misaligned spans", M);
+	ASSERT_EQ(narenas + 1, ma_heap.narenas);
+	ASSERT_EQ(MA_SPAN_FREE, fit->state);
+
+	ma_heap_free(t);
+	ma_heap_free(rest);
+	ma_heap_free(s[0]);
+	ma_heap_free(s[1]);
+	for (i = 1; i <= M; i++) {
+		ma_heap_free(s[4 * i]);
+		ma_heap_free(s[4 * i + 3]);
+	}
+	ASSERT_STATE_OK(MA_CHECK_COOKIES);
+	ASSERT_IDLE();
+
+	/* Spans going back: DIV_ROUND_UP(N, MA_FREE_BATCH) holds. */
+	for (i = 0; i < N; i++) {
+		t = ma_heap_alloc(1, 1, MA_SPAN_LARGE, GFP_KERNEL);
+		ASSERT_TRUE(t != NULL);
+		list_add_tail(&t->list, &spans);
+	}
+	heap_lock_holds = 0;
+	ma_shim_lock_hook = count_heap_lock;
+	ma_heap_free_list(&spans);
+	ma_shim_lock_hook = NULL;
+	ASSERT_EQ(DIV_ROUND_UP(N, MA_FREE_BATCH), heap_lock_holds);
+	ASSERT_TRUE(list_empty(&spans));
+	ASSERT_STATE_OK(MA_CHECK_COOKIES);
+	ASSERT_IDLE();
+
+}
+
 TEST_F(ma, heap_growth_policy)
 {
 	enum { N = 4096 };
@@ -1693,11 +1790,22 @@ static void *mt_thread_counted(void *arg)
 	return NULL;
 }
 
+static __thread bool mt_reading;
+static unsigned long mt_reader_heap_locks;
+
+/* The statistics reader never takes ma_heap.lock (stats.c). */
+static void mt_reader_lock_hook(struct ma_shim_lock *l)
+{
+	if (mt_reading && l == &ma_heap.lock)
+		mt_reader_heap_locks++;
+}
+
 /*
  * MT_THREADS threads, each a CPU, allocate (global heap and a shared
  * arena), hand objects to each other, check and free them; CPU 0 drains
  * now and then.  With @reader, this thread takes memarena_read_memstats()
- * snapshots meanwhile and checks the snapshot contract on each.
+ * snapshots meanwhile, checks the snapshot contract on each and that
+ * none took ma_heap.lock.
  */
 static void mt_run(struct __test_metadata *_metadata, bool reader)
 {
@@ -1716,8 +1824,13 @@ static void mt_run(struct __test_metadata *_metadata, bool reader)
 	for (i = 0; i < MT_THREADS; i++) {
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, mt_thread_counted, (void *)i));
 	}
+	mt_reader_heap_locks = 0;
+	if (reader)
+		ma_shim_lock_hook = mt_reader_lock_hook;
 	while (reader && __atomic_load_n(&mt_done, __ATOMIC_ACQUIRE) < MT_THREADS) {
+		mt_reading = true;
 		memarena_read_memstats(&ms[snaps & 1]);
+		mt_reading = false;
 		e = ma_check_memstats(&ms[snaps & 1], snaps ? &ms[!(snaps & 1)] : NULL);
 		if (e)
 			TH_LOG("snapshot %lu: %s", snaps, e);
@@ -1728,6 +1841,8 @@ static void mt_run(struct __test_metadata *_metadata, bool reader)
 	for (i = 0; i < MT_THREADS; i++) {
 		ASSERT_EQ(0, pthread_join(t[i], NULL));
 	}
+	ma_shim_lock_hook = NULL;
+	ASSERT_EQ(0, mt_reader_heap_locks);
 	ASSERT_FALSE(mt_failed) TH_LOG("%s", mt_error);
 	ma_counts(&c);
 	ASSERT_GT(c.mallocs, MT_THREADS * MT_OPS / 3);
