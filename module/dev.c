@@ -35,10 +35,19 @@
  * Commands come through ioctl() and through io_uring IORING_OP_URING_CMD
  * (->uring_cmd, IORING_SETUP_SQE128): the same struct memarena_dev_cmd,
  * copied once, the same code, completed before ->uring_cmd returns (with
- * io_uring_cmd_done(), see compat.h).  A command that would wait for the
- * file's mutex in io_uring's non-blocking issue returns -EAGAIN before
- * doing anything, and io_uring retries it from a worker that may block.
- * Nothing else ever returns -EAGAIN, so a batch is never run twice.
+ * io_uring_cmd_done(), see compat.h).  io_uring first issues a command
+ * non-blocking (IO_URING_F_NONBLOCK, under its ring lock); what could
+ * block returns -EAGAIN there, and io_uring issues it again from a worker
+ * that may block:
+ *  - waiting for the file's mutex, or for another CPU (work_on_cpu_safe());
+ *  - FREE_ALL and PATTERN, whose work grows with the whole table or with
+ *    object sizes (they reschedule);
+ *  - a batch that needs memory the allocator cannot give without
+ *    reclaim (GFP_NOWAIT): to copy the operations in, to grow the
+ *    table, or for an object.  An ALLOC whose object fails frees the
+ *    objects it already got before it returns -EAGAIN.
+ * So -EAGAIN always leaves the file as it was, and a batch takes effect
+ * once.  STATS, and ALLOC and FREE on the issuing CPU, run inline.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -122,6 +131,7 @@ struct ma_dev_job {
 	void *ops;
 	u32 n;
 	bool fresh_arena;		/* FREE_ALL: leave arena objects */
+	bool nowait;			/* io_uring's non-blocking issue */
 };
 
 static u64 ma_dev_handle(const struct ma_dev_file *f,
@@ -156,7 +166,7 @@ static void ma_dev_put_slot(struct ma_dev_file *f, struct ma_dev_slot *s)
  * Make room in the table for @n more objects, or as many as the object
  * limit allows.  The table at least doubles when it grows.
  */
-static int ma_dev_reserve(struct ma_dev_file *f, u64 n)
+static int ma_dev_reserve(struct ma_dev_file *f, u64 n, gfp_t gfp)
 {
 	u64 want = min(f->st.live_objects + n, f->max_objects);
 	struct ma_dev_slot *slots;
@@ -167,7 +177,7 @@ static int ma_dev_reserve(struct ma_dev_file *f, u64 n)
 		return 0;
 	size = max3(want, 2ULL * f->nslots, 64ULL);
 	size = min(size, f->max_objects);
-	slots = kvmalloc_array(size, sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	slots = kvmalloc_array(size, sizeof(*slots), gfp);
 	if (!slots)
 		return -ENOMEM;
 	if (f->nslots)
@@ -264,9 +274,11 @@ static long ma_dev_alloc_job(void *arg)
 	struct memarena_dev_alloc_op *ops = job->ops;
 	bool on_arena = !(job->cmd->flags & MEMARENA_DEV_F_CPU);
 	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
-	u32 i;
+	u32 i, k;
 	int err = 0;
 
+	if (job->nowait)
+		gfp = GFP_NOWAIT | __GFP_NOWARN;
 	if (job->cmd->flags & MEMARENA_DEV_F_ZERO)
 		gfp |= __GFP_ZERO;
 	for (i = 0; i < job->n; i++) {
@@ -274,6 +286,17 @@ static long ma_dev_alloc_job(void *arg)
 				       &ops[i].handle);
 		if (err)
 			break;
+	}
+	if (err == -ENOMEM && job->nowait) {
+		/*
+		 * Undone, to be run again where it may block: the file's
+		 * counters too (memarena's own count what happened).
+		 */
+		for (k = 0; k < i; k++)
+			ma_dev_free_one(job->f, ops[k].handle);
+		job->f->st.mallocs -= i;
+		job->f->st.frees -= i;
+		return -EAGAIN;
 	}
 	return i ? (long)i : err;
 }
@@ -339,23 +362,35 @@ static long ma_dev_on_cpu(struct ma_dev_job *job, long (*fn)(void *))
 		return ret;
 	}
 	migrate_enable();
+	if (job->nowait)
+		return -EAGAIN;
 	/* -ENODEV if the CPU is offline. */
 	return work_on_cpu_safe(c->cpu, fn, job);
 }
 
 /*
  * Copy the operations in: into @buf if they fit, else into a new buffer
- * (free it with kvfree() if it is not @buf).
+ * (free it with kvfree() if it is not @buf); with @nowait, a new buffer
+ * only if one comes without reclaim, else ERR_PTR(-EAGAIN).
  */
 static void *ma_dev_copy_in(const struct memarena_dev_cmd *c, size_t opsize,
-			    void *buf, size_t bufsize)
+			    void *buf, size_t bufsize, bool nowait)
 {
 	size_t bytes = c->count * opsize;
 
-	if (bytes > bufsize)
+	if (bytes > bufsize && !nowait)
 		return vmemdup_user(u64_to_user_ptr(c->ops), bytes);
-	if (copy_from_user(buf, u64_to_user_ptr(c->ops), bytes))
+	if (bytes > bufsize) {
+		buf = kmalloc(bytes, GFP_NOWAIT | __GFP_NOWARN);
+		if (!buf)
+			return ERR_PTR(-EAGAIN);
+		bufsize = 0;		/* a new buffer: freed on error */
+	}
+	if (copy_from_user(buf, u64_to_user_ptr(c->ops), bytes)) {
+		if (!bufsize)
+			kfree(buf);
 		return ERR_PTR(-EFAULT);
+	}
 	return buf;
 }
 
@@ -366,19 +401,25 @@ static void ma_dev_copy_done(void *ops, void *buf)
 }
 
 static long ma_dev_cmd_alloc(struct ma_dev_file *f,
-			     const struct memarena_dev_cmd *c,
+			     const struct memarena_dev_cmd *c, bool nowait,
 			     void *buf, size_t bufsize)
 {
+	struct ma_dev_job job = { .f = f, .cmd = c, .n = c->count,
+				  .nowait = nowait };
 	struct memarena_dev_alloc_op *ops;
-	struct ma_dev_job job = { .f = f, .cmd = c, .n = c->count };
 	long ret, i;
 
-	ops = ma_dev_copy_in(c, sizeof(*ops), buf, bufsize);
+	ops = ma_dev_copy_in(c, sizeof(*ops), buf, bufsize, nowait);
 	if (IS_ERR(ops))
 		return PTR_ERR(ops);
-	ret = ma_dev_reserve(f, c->count);
-	if (ret)
+	ret = ma_dev_reserve(f, c->count, nowait ?
+			     GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT :
+			     GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		if (nowait)
+			ret = -EAGAIN;
 		goto out_free_ops;
+	}
 	job.ops = ops;
 	ret = ma_dev_on_cpu(&job, ma_dev_alloc_job);
 	if (ret > 0 &&
@@ -394,13 +435,14 @@ out_free_ops:
 }
 
 static long ma_dev_cmd_free(struct ma_dev_file *f,
-			    const struct memarena_dev_cmd *c,
+			    const struct memarena_dev_cmd *c, bool nowait,
 			    void *buf, size_t bufsize)
 {
-	struct ma_dev_job job = { .f = f, .cmd = c, .n = c->count };
+	struct ma_dev_job job = { .f = f, .cmd = c, .n = c->count,
+				  .nowait = nowait };
 	long ret;
 
-	job.ops = ma_dev_copy_in(c, sizeof(u64), buf, bufsize);
+	job.ops = ma_dev_copy_in(c, sizeof(u64), buf, bufsize, nowait);
 	if (IS_ERR(job.ops))
 		return PTR_ERR(job.ops);
 	ret = ma_dev_on_cpu(&job, ma_dev_free_job);
@@ -492,7 +534,7 @@ static long ma_dev_cmd_pattern(struct ma_dev_file *f,
 	long ret = 0, out;
 	u32 i;
 
-	ops = ma_dev_copy_in(c, sizeof(*ops), buf, bufsize);
+	ops = ma_dev_copy_in(c, sizeof(*ops), buf, bufsize, false);
 	if (IS_ERR(ops))
 		return PTR_ERR(ops);
 	for (i = 0; i < c->count; i++) {
@@ -571,9 +613,12 @@ static int ma_dev_validate(unsigned int cmd, const struct memarena_dev_cmd *c)
 	return 0;
 }
 
-/* Run one command; the caller holds f->lock. */
+/*
+ * Run one command; the caller holds f->lock.  @nowait: io_uring's
+ * non-blocking issue, -EAGAIN for what could block (see the top).
+ */
 static long ma_dev_exec(struct ma_dev_file *f, unsigned int cmd,
-			const struct memarena_dev_cmd *c)
+			const struct memarena_dev_cmd *c, bool nowait)
 {
 	u64 buf[32];	/* small batches are copied here */
 	long ret;
@@ -582,11 +627,13 @@ static long ma_dev_exec(struct ma_dev_file *f, unsigned int cmd,
 	ret = ma_dev_validate(cmd, c);
 	if (ret)
 		return ret;
+	if (nowait && (cmd == MEMARENA_IOC_FREE_ALL || cmd == MEMARENA_IOC_PATTERN))
+		return -EAGAIN;
 	switch (cmd) {
 	case MEMARENA_IOC_ALLOC:
-		return ma_dev_cmd_alloc(f, c, buf, sizeof(buf));
+		return ma_dev_cmd_alloc(f, c, nowait, buf, sizeof(buf));
 	case MEMARENA_IOC_FREE:
-		return ma_dev_cmd_free(f, c, buf, sizeof(buf));
+		return ma_dev_cmd_free(f, c, nowait, buf, sizeof(buf));
 	case MEMARENA_IOC_FREE_ALL:
 		return ma_dev_cmd_free_all(f, c);
 	case MEMARENA_IOC_PATTERN:
@@ -610,7 +657,7 @@ static long ma_dev_ioctl(struct file *file, unsigned int cmd,
 		return -EFAULT;
 	if (mutex_lock_killable(&f->lock))
 		return -EINTR;
-	ret = ma_dev_exec(f, cmd, &c);
+	ret = ma_dev_exec(f, cmd, &c, false);
 	mutex_unlock(&f->lock);
 	return ret;
 }
@@ -618,6 +665,7 @@ static long ma_dev_ioctl(struct file *file, unsigned int cmd,
 static int ma_dev_uring_cmd(struct io_uring_cmd *ioucmd,
 			    unsigned int issue_flags)
 {
+	bool nowait = issue_flags & IO_URING_F_NONBLOCK;
 	struct ma_dev_file *f = ioucmd->file->private_data;
 	struct memarena_dev_cmd c;
 	long ret;
@@ -635,15 +683,17 @@ static int ma_dev_uring_cmd(struct io_uring_cmd *ioucmd,
 	}
 	memcpy(&c, ma_uring_cmd_payload(ioucmd), sizeof(c));
 
-	if (issue_flags & IO_URING_F_NONBLOCK) {
+	if (nowait) {
 		if (!mutex_trylock(&f->lock))
 			return -EAGAIN;		/* retried from io-wq */
 	} else if (mutex_lock_killable(&f->lock)) {
 		ret = -EINTR;
 		goto out_done;
 	}
-	ret = ma_dev_exec(f, ioucmd->cmd_op, &c);
+	ret = ma_dev_exec(f, ioucmd->cmd_op, &c, nowait);
 	mutex_unlock(&f->lock);
+	if (ret == -EAGAIN && nowait)
+		return -EAGAIN;			/* nothing done; from io-wq */
 out_done:
 	/* Synchronous completion; see ma_uring_cmd_done() in compat.h. */
 	ma_uring_cmd_done(ioucmd, ret, issue_flags);

@@ -15,7 +15,9 @@
 #include <inttypes.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
@@ -791,6 +793,143 @@ TEST(uring_many_in_flight)
 			EXPECT_NE(0, ops[i][j].handle);
 	io_uring_queue_exit(&ring);
 	close(fd);
+}
+
+/* Tracing: the io_uring_queue_async_work event, or NULL. */
+#define TRACING		"/sys/kernel/tracing/"
+#define ASYNC_EVENT	TRACING "events/io_uring/io_uring_queue_async_work/enable"
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/* Queue @c as URING_CMD with @user_data; 0 or -EBUSY. */
+static int uring_queue(struct io_uring *ring, int fd, unsigned int op,
+		       const struct memarena_dev_cmd *c, uint64_t user_data)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return -EBUSY;
+	memset(sqe, 0, 2 * sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = op;
+	sqe->user_data = user_data;
+	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), c, sizeof(*c));
+	return 0;
+}
+
+/*
+ * io_uring issues a command non-blocking first.  What could block (the
+ * other CPU's work item, FREE_ALL, PATTERN) is handed to an io-wq worker,
+ * which io_uring traces as io_uring_queue_async_work; STATS, ALLOC and
+ * FREE on the submitter's CPU run inline.  Each command runs once.
+ */
+TEST(uring_what_could_block_goes_to_a_worker)
+{
+	struct memarena_dev_alloc_op ops[16], warm[16];
+	struct memarena_dev_pattern_op pat = { 0 };
+	struct memarena_dev_cmd c[7];
+	struct memarena_dev_stats st;
+	uint64_t h[16], punted = 0, want;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	char line[512], *u;
+	cpu_set_t set;
+	int fd, i, n;
+	FILE *tr;
+
+	if (!memarena_loaded())
+		SKIP(return, "memarena is not loaded");
+	if (access(ASYNC_EVENT, W_OK))
+		mount("nodev", TRACING, "tracefs", 0, NULL);
+	if (access(ASYNC_EVENT, W_OK))
+		SKIP(return, "no tracefs event io_uring_queue_async_work");
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	fd = open_dev();
+	ASSERT_LE(0, fd);
+	/* Objects in CPU 0's cache, room in the table: nothing to wait for. */
+	for (i = 0; i < 16; i++)
+		warm[i].size = ops[i].size = 64;
+	ASSERT_EQ(16, ioctl(fd, MEMARENA_IOC_ALLOC, &(struct memarena_dev_cmd){
+		.ops = (uintptr_t)warm, .count = 16, .flags = MEMARENA_DEV_F_CPU }));
+	for (i = 0; i < 16; i++)
+		h[i] = warm[i].handle;
+	ASSERT_EQ(16, ioctl(fd, MEMARENA_IOC_FREE, &(struct memarena_dev_cmd){
+		.ops = (uintptr_t)h, .count = 16, .flags = MEMARENA_DEV_F_CPU }));
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring, IORING_SETUP_SQE128));
+
+	ASSERT_EQ(0, write_file(TRACING "trace", ""));
+	ASSERT_EQ(0, write_file(ASYNC_EVENT, "1"));
+	ASSERT_EQ(0, write_file(TRACING "tracing_on", "1"));
+	/* One at a time, in order: 1 STATS, 2 ALLOC, 3 PATTERN, 4 FREE_ALL. */
+	c[1] = (struct memarena_dev_cmd){ .ops = (uintptr_t)&st, .count = sizeof(st) };
+	c[2] = (struct memarena_dev_cmd){ .ops = (uintptr_t)ops, .count = 16,
+					  .flags = MEMARENA_DEV_F_CPU };
+	c[3] = (struct memarena_dev_cmd){ .ops = (uintptr_t)&pat, .count = 1 };
+	c[4] = (struct memarena_dev_cmd){ 0 };
+	c[5] = (struct memarena_dev_cmd){ .ops = (uintptr_t)ops, .count = 1,
+					  .flags = MEMARENA_DEV_F_CPU, .cpu = 1 };
+	c[6] = (struct memarena_dev_cmd){ .ops = (uintptr_t)h, .count = 1,
+					  .flags = MEMARENA_DEV_F_CPU };
+	n = get_nprocs() > 1 ? 6 : 4;
+	for (i = 1; i <= n; i++) {
+		static const unsigned int op[] = { 0, MEMARENA_IOC_STATS,
+			MEMARENA_IOC_ALLOC, MEMARENA_IOC_PATTERN,
+			MEMARENA_IOC_FREE_ALL, MEMARENA_IOC_ALLOC, MEMARENA_IOC_FREE };
+
+		if (i == 3) {
+			pat.handle = ops[0].handle;
+			pat.pattern = 0x5a5a5a5a5a5a5a5aULL;
+			pat.flags = MEMARENA_DEV_PATTERN_WRITE;
+		}
+		if (i == 6)
+			h[0] = ops[0].handle;	/* from 5, on CPU 1 */
+		ASSERT_EQ(0, uring_queue(&ring, fd, op[i], &c[i], 0x3a0 + i));
+		ASSERT_EQ(1, io_uring_submit_and_wait(&ring, 1));
+		ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+		EXPECT_EQ(0x3a0 + i, cqe->user_data);
+		/* ALLOC: 16; PATTERN: 1; FREE_ALL: the 16; ALLOC, FREE: 1. */
+		EXPECT_EQ(i == 1 ? (int)sizeof(st) : i == 2 ? 16 : i == 4 ? 16 : 1,
+			  cqe->res) TH_LOG("command %d", i);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	ASSERT_EQ(0, write_file(ASYNC_EVENT, "0"));
+
+	tr = fopen(TRACING "trace", "r");
+	ASSERT_TRUE(tr != NULL);
+	while (fgets(line, sizeof(line), tr)) {
+		unsigned long long ud;
+
+		u = strstr(line, "user_data 0x");
+		if (u && sscanf(u, "user_data 0x%llx", &ud) == 1 &&
+		    ud > 0x3a0 && ud <= 0x3a6) {
+			punted |= 1ULL << (ud - 0x3a0);
+		}
+	}
+	fclose(tr);
+	/* PATTERN and FREE_ALL; ALLOC for CPU 1; not FREE on CPU 0. */
+	want = 1 << 3 | 1 << 4 | (n > 4 ? 1 << 5 : 0);
+	EXPECT_EQ(want, punted) TH_LOG("punted %#llx, want %#llx",
+				       (unsigned long long)punted,
+				       (unsigned long long)want);
+	io_uring_queue_exit(&ring);
+	close(fd);
+	CPU_ZERO(&set);
+	for (i = 0; i < get_nprocs_conf(); i++)
+		CPU_SET(i, &set);	/* back to every CPU */
+	sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* --- access ----------------------------------------------------------------- */
