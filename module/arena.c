@@ -93,6 +93,7 @@ void *memarena_arena_alloc(struct memarena_arena *arena, size_t size,
 	if (!ma_central_refill(&arena->central[cls], &p, 1, gfp))
 		return NULL;
 	ma_obj_init(p, ma_class_size[cls], gfp);
+	ma_checkers_alloc(p, size, ma_class_size[cls], gfp);
 	ma_mcache_count(cls, 1, 0);
 	ma_arena_account(arena, 1, ma_class_size[cls]);
 	return p;
@@ -175,6 +176,7 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 
 		list_del(&s->list);
 		s->owner = NULL;
+		ma_checkers_free((void *)s->base, bytes);
 		if (want_init_on_free())
 			memset((void *)s->base, 0, bytes);
 		ma_mcache_count(0, -1, -bytes);

@@ -198,6 +198,7 @@ void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp)
 	p = (void *)s->base;
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, bytes);
+	ma_checkers_alloc(p, size, bytes, gfp);
 
 	ma_mcache_count(0, 1, bytes);
 	if (owner) {
@@ -229,6 +230,7 @@ static void ma_large_free(struct ma_span *s, const void *p)
 	ma_heap_unlock(flags);
 
 	bytes = (size_t)s->npages << PAGE_SHIFT;
+	ma_checkers_free(p, bytes);
 	if (s->owner)
 		ma_arena_free_large(s);
 	if (want_init_on_free())
@@ -272,6 +274,7 @@ void *memarena_alloc(size_t size, gfp_t gfp)
 	if (unlikely(!p))
 		return NULL;
 	ma_obj_init(p, ma_class_size[cls], gfp);
+	ma_checkers_alloc(p, size, ma_class_size[cls], gfp);
 	return p;
 }
 EXPORT_SYMBOL_GPL(memarena_alloc);
@@ -325,6 +328,7 @@ static __always_inline struct ma_span *ma_free_prepare(const void *p,
 			ma_bad_free(p, "not allocated");
 			return NULL;
 		}
+		ma_checkers_free(obj, ma_class_size[s->class]);
 		if (likely(!central->owner))
 			return s;
 		ma_arena_free_small(central, s, obj);
@@ -402,6 +406,9 @@ size_t memarena_size(const void *p)
 		size = ma_class_size[s->class];
 	else if (state == MA_SPAN_LARGE && s->base == (unsigned long)p)
 		size = (size_t)s->npages << PAGE_SHIFT;
+	/* As ksize(): all of a live object may be used (not a free one). */
+	if (size && *(unsigned long *)p != ma_free_cookie(p))
+		ma_kasan_unpoison(p, size, size);
 out:
 	rcu_read_unlock();
 	return size;
@@ -448,8 +455,10 @@ int memarena_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **p)
 	cls = ma_size_to_class(size);
 	size_cls = ma_class_size[cls];
 	got = ma_mcache_alloc_bulk(cls, gfp, nr, p);
-	for (i = 0; i < got; i++)
+	for (i = 0; i < got; i++) {
 		ma_obj_init(p[i], size_cls, gfp);
+		ma_checkers_alloc(p[i], size, size_cls, gfp);
+	}
 	if (likely(got == nr))
 		return nr;
 out_free:

@@ -54,6 +54,21 @@ static unsigned int ma_mcache_batch(unsigned int cls)
 	return max(1U, ma_mcache_cap[cls] / 2U);
 }
 
+/*
+ * Take the top of a stack.  kmemleak scans the stacks (per-CPU memory):
+ * with it on, no stale copy of a handed-out object may stay behind, or
+ * that object could never be reported as leaked.
+ */
+static __always_inline void *ma_mcache_pop(struct ma_mcache_class *mc)
+{
+	void *p = mc->objs[--mc->n];
+
+#ifdef CONFIG_DEBUG_KMEMLEAK
+	mc->objs[mc->n] = NULL;
+#endif
+	return p;
+}
+
 static void *ma_mcache_alloc_slow(unsigned int cls, gfp_t gfp)
 {
 	struct ma_central *c = &ma_heap.central[cls];
@@ -77,6 +92,9 @@ static void *ma_mcache_alloc_slow(unsigned int cls, gfp_t gfp)
 	if (n)
 		ma_central_flush(c, buf, n);
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+#ifdef CONFIG_DEBUG_KMEMLEAK
+	memzero_explicit(buf, sizeof(buf));	/* as in ma_mcache_pop() */
+#endif
 	return p;
 }
 
@@ -99,7 +117,7 @@ void *ma_mcache_alloc(unsigned int cls, gfp_t gfp)
 	local_lock_irqsave(&ma_mcaches->lock, flags);
 	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
 	if (likely(mc->n)) {
-		p = mc->objs[--mc->n];
+		p = ma_mcache_pop(mc);
 		WRITE_ONCE(mc->nmalloc, mc->nmalloc + 1);
 		local_unlock_irqrestore(&ma_mcaches->lock, flags);
 		return p;
@@ -133,7 +151,7 @@ size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p)
 	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
 	got = min_t(size_t, n, mc->n);
 	for (k = 0; k < got; k++)
-		p[k] = mc->objs[--mc->n];
+		p[k] = ma_mcache_pop(mc);
 	WRITE_ONCE(mc->nmalloc, mc->nmalloc + got);
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
 

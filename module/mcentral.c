@@ -196,6 +196,20 @@ bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p,
 	return ok;
 }
 
+/* The checkers (checkers.h): a released span's live objects are freed. */
+static void ma_central_forget_objects(struct ma_span *s)
+{
+	size_t size = ma_class_size[s->class];
+	unsigned int i;
+
+	if (!MA_CHECKERS)
+		return;
+	for (i = find_next_bit(s->allocbits, s->nelems, 0); i < s->nelems;
+	     i = find_next_bit(s->allocbits, s->nelems, i + 1))
+		ma_checkers_free((void *)s->base + i * size, size);
+	ma_kasan_poison_free((void *)s->base, (size_t)s->npages << PAGE_SHIFT);
+}
+
 /**
  * ma_central_release_all() - free every span of a central at once
  * @c: the central (of an arena being destroyed)
@@ -222,8 +236,10 @@ u64 ma_central_release_all(struct ma_central *c)
 	WRITE_ONCE(c->nempty, 0);
 	c->nspans = 0;
 	spin_unlock_irqrestore(&c->lock, flags);
-	list_for_each_entry(s, &spans, list)
+	list_for_each_entry(s, &spans, list) {
 		n += s->nalloc;
+		ma_central_forget_objects(s);
+	}
 	if (n)
 		ma_mcache_count(c->class, -(long)n, 0);
 	if (want_init_on_free())

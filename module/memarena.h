@@ -59,6 +59,7 @@
 #include <linux/memarena.h>
 #include <uapi/linux/memarena.h>
 
+#include "checkers.h"
 #include "compat.h"
 #include "sizeclasses.h"
 

@@ -843,6 +843,8 @@ void ma_heap_free_run_rcu(const struct ma_page_run *run)
 {
 	struct ma_run_rcu *r = page_address(run->page);
 
+	/* RCU reads the head: valid for KASAN, the rest stays as it was. */
+	ma_kasan_unpoison(r, sizeof(*r), sizeof(*r));
 	r->npages = run->npages;
 	call_rcu(&r->rcu, ma_heap_free_run_cb);
 }

@@ -517,6 +517,8 @@ const char *ma_check_idle(void)
 	struct ma_span *s;
 
 	CHECK(ma_heap.inuse == 0, "inuse %llu", ma_heap.inuse);
+	CHECK(!ma_shim_kmemleak_objects, "%ld objects still registered with kmemleak",
+	      ma_shim_kmemleak_objects);
 	list_for_each_entry(ha, &ma_heap.arenas, node) {
 		CHECK(!ha->inuse_pages, "heap arena %#lx", ha->base);
 		if (ha->released_pages)

@@ -208,6 +208,7 @@ static void ld_acquire(struct ma_shim_lock *l, const char *site)
 }
 
 void (*ma_shim_lock_hook)(struct ma_shim_lock *l);
+long ma_shim_kmemleak_objects;
 
 void ma_shim_lock_at(struct ma_shim_lock *l, const char *site)
 {

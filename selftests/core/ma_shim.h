@@ -832,6 +832,23 @@ void kfree(const void *p);
 
 ssize_t strscpy(char *dst, const char *src, size_t size);
 
+/*
+ * kmemleak (module/checkers.h): objects registered and not yet freed;
+ * ma_check_idle() wants none left.
+ */
+extern long ma_shim_kmemleak_objects;
+
+static inline void kmemleak_alloc(const void *p, size_t size, int min_count,
+				  gfp_t gfp)
+{
+	__atomic_add_fetch(&ma_shim_kmemleak_objects, 1, __ATOMIC_RELAXED);
+}
+
+static inline void kmemleak_free(const void *p)
+{
+	__atomic_sub_fetch(&ma_shim_kmemleak_objects, 1, __ATOMIC_RELAXED);
+}
+
 /* --- test controls (ma_shim.c) ------------------------------------------ */
 
 extern unsigned int ma_shim_page_max_order;	/* larger orders fail */
