@@ -691,6 +691,49 @@ TEST_F(ma, heap_lock_holds_bounded)
 
 }
 
+static bool reclaiming;
+static unsigned int reclaimed;
+
+/* Before every ma_heap.lock hold: a reclaim cycle takes every idle arena. */
+static void reclaim_before_each_hold(struct ma_shim_lock *l)
+{
+	struct ma_heap_arena *ha;
+	u64 bytes, pause = 0;
+
+	if (l != &ma_heap.lock || reclaiming)
+		return;
+	reclaiming = true;
+	while ((ha = ma_heap_release_one(U64_MAX, &bytes, &pause))) {
+		ma_heap_arena_free(ha);
+		reclaimed++;
+	}
+	reclaiming = false;
+}
+
+/*
+ * A heap arena grown for a request is carved in the hold that publishes
+ * it: a reclaim cycle running between any two holds of ma_heap.lock
+ * finds it in use already.  Before, the arena was published in one hold
+ * and carved in the next, so such a cycle gave it back every time and
+ * the allocation failed after MA_HEAP_GROW_TRIES growths with memory
+ * plentiful.
+ */
+TEST_F(ma, grown_arena_is_not_reclaimed_before_its_carve)
+{
+	void *p;
+
+	reclaimed = 0;
+	ma_shim_lock_hook = reclaim_before_each_hold;
+	p = memarena_alloc(9 * PAGE_SIZE, GFP_KERNEL);
+	ma_shim_lock_hook = NULL;
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(1, ma_heap.narenas);
+	TH_LOG("%u idle arenas reclaimed during the allocation", reclaimed);
+	memarena_free(p);
+	ASSERT_CONSISTENT();
+	ASSERT_IDLE();
+}
+
 TEST_F(ma, heap_growth_policy)
 {
 	enum { N = 4096 };
