@@ -402,13 +402,15 @@ size_t memarena_size(const void *p)
 		goto out;
 	/* As in memarena_free(). */
 	state = smp_load_acquire(&s->state);
-	if (state == MA_SPAN_SMALL && ma_span_obj_index(s, p) >= 0)
+	if (state == MA_SPAN_SMALL && ma_span_obj_index(s, p) >= 0) {
 		size = ma_class_size[s->class];
-	else if (state == MA_SPAN_LARGE && s->base == (unsigned long)p)
+		/* As ksize(): all of a live object may be used. */
+		if (*(unsigned long *)p != ma_free_cookie(p))
+			ma_kasan_unpoison(p, size, size);
+	} else if (state == MA_SPAN_LARGE && s->base == (unsigned long)p) {
 		size = (size_t)s->npages << PAGE_SHIFT;
-	/* As ksize(): all of a live object may be used (not a free one). */
-	if (size && *(unsigned long *)p != ma_free_cookie(p))
 		ma_kasan_unpoison(p, size, size);
+	}
 out:
 	rcu_read_unlock();
 	return size;
