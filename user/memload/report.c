@@ -98,6 +98,7 @@ int ml_memstats_read(struct ml_memstats *ms)
 {
 	char line[256], name[64], val[64];
 	FILE *f;
+	int err;
 
 	ms->n = 0;
 	f = fopen(MEMARENA_PROC_PATH, "re");
@@ -128,7 +129,11 @@ int ml_memstats_read(struct ml_memstats *ms)
 		}
 		ms->n++;
 	}
+	/* A read that failed (ENOMEM: the kernel's buffer) is not "no data". */
+	err = ferror(f) ? -errno : 0;
 	fclose(f);
+	if (err)
+		return err;
 	return ms->n ? 0 : -ENODATA;
 }
 
