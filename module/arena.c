@@ -16,9 +16,10 @@
 #include <linux/string.h>
 #endif
 
-static LIST_HEAD(ma_arenas);
+static LIST_HEAD(ma_arenas);		/* in order of creation: by id */
 static DEFINE_SPINLOCK(ma_arenas_lock);
 static unsigned long ma_narenas;
+static u64 ma_arenas_last_id;		/* ma_arenas_lock */
 
 static void ma_arena_account(struct memarena_arena *a, long objs, long bytes)
 {
@@ -49,12 +50,14 @@ struct memarena_arena *memarena_arena_create(const char *name)
 	if (!a)
 		return ERR_PTR(-ENOMEM);
 	strscpy(a->name, name, sizeof(a->name));
+	a->created = ktime_get_real_ns();
 	spin_lock_init(&a->lock);
 	INIT_LIST_HEAD(&a->large);
 	for (cls = 0; cls < MA_NUM_SIZE_CLASSES; cls++)
 		ma_central_init(&a->central[cls], cls, a);
 
 	spin_lock_bh(&ma_arenas_lock);
+	a->id = ++ma_arenas_last_id;
 	list_add_tail(&a->node, &ma_arenas);
 	ma_narenas++;
 	spin_unlock_bh(&ma_arenas_lock);
@@ -135,6 +138,8 @@ void ma_arena_free_large(struct ma_span *s)
 
 	spin_lock_irqsave(&a->lock, flags);
 	list_del(&s->list);
+	a->nlarge--;
+	a->large_bytes -= (u64)s->npages << PAGE_SHIFT;
 	spin_unlock_irqrestore(&a->lock, flags);
 	ma_arena_account(a, -1, -((long)s->npages << PAGE_SHIFT));
 	s->owner = NULL;
@@ -170,6 +175,8 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 
 	spin_lock_irqsave(&arena->lock, flags);
 	list_splice_init(&arena->large, &large);
+	arena->nlarge = 0;
+	arena->large_bytes = 0;
 	spin_unlock_irqrestore(&arena->lock, flags);
 	list_for_each_entry_safe(s, tmp, &large, list) {
 		long bytes = (long)s->npages << PAGE_SHIFT;
@@ -206,6 +213,60 @@ void memarena_arena_get_stats(struct memarena_arena *arena,
 	stats->live_bytes = atomic64_read(&arena->live_bytes);
 }
 EXPORT_SYMBOL_GPL(memarena_arena_get_stats);
+
+/**
+ * ma_arena_for_each() - call a function for each arena, in order of id
+ * @next_id: the first id to report; on return, the id to start from next
+ *	time (one past the last arena @fn accepted)
+ * @fn: called under ma_arenas_lock (softirqs off) for each arena with an
+ *	id of at least *@next_id; a non-zero return stops the walk there,
+ *	and that arena is reported again next time
+ * @arg: passed to @fn
+ *
+ * For a dump in several parts: arenas created meanwhile come after the
+ * ones reported, and one destroyed meanwhile is simply not seen.
+ *
+ * Context: Process or softirq context.
+ * Return: 0 after the last arena, or what @fn returned.
+ */
+int ma_arena_for_each(u64 *next_id,
+		      int (*fn)(const struct ma_arena_info *info, void *arg),
+		      void *arg)
+{
+	struct ma_arena_info info;
+	struct memarena_arena *a;
+	unsigned long flags;
+	unsigned int c;
+	int err = 0;
+
+	spin_lock_bh(&ma_arenas_lock);
+	list_for_each_entry(a, &ma_arenas, node) {
+		if (a->id < *next_id)
+			continue;
+		memcpy(info.name, a->name, sizeof(info.name));
+		info.id = a->id;
+		info.created = a->created;
+		memarena_arena_get_stats(a, &info.st);
+		info.spans = 0;
+		info.span_bytes = 0;
+		for (c = 1; c < MA_NUM_SIZE_CLASSES; c++) {
+			u64 n = READ_ONCE(a->central[c].nspans);
+
+			info.spans += n;
+			info.span_bytes += n * ma_class_span_bytes[c];
+		}
+		spin_lock_irqsave(&a->lock, flags);
+		info.spans += a->nlarge;
+		info.span_bytes += a->large_bytes;
+		spin_unlock_irqrestore(&a->lock, flags);
+		err = fn(&info, arg);
+		if (err)
+			break;
+		*next_id = a->id + 1;
+	}
+	spin_unlock_bh(&ma_arenas_lock);
+	return err;
+}
 
 /**
  * ma_arena_count() - number of arenas that exist

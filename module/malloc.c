@@ -205,6 +205,8 @@ void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp)
 		s->owner = owner;
 		spin_lock_irqsave(&owner->lock, flags);
 		list_add(&s->list, &owner->large);
+		owner->nlarge++;
+		owner->large_bytes += bytes;
 		spin_unlock_irqrestore(&owner->lock, flags);
 		atomic64_inc(&owner->mallocs);
 		atomic64_inc(&owner->live_objects);

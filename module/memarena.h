@@ -484,8 +484,12 @@ static __always_inline void ma_obj_init(void *p, size_t size, gfp_t gfp)
  */
 struct memarena_arena {
 	char name[MEMARENA_NAME_LEN];
-	spinlock_t lock;		/* @large */
+	u64 id;				/* 1, 2, ... in order of creation */
+	u64 created;			/* ns since the epoch */
+	spinlock_t lock;		/* @large, @nlarge, @large_bytes */
 	struct list_head large;		/* MA_SPAN_LARGE spans */
+	unsigned long nlarge;		/* spans on @large */
+	u64 large_bytes;		/* their bytes */
 	struct list_head node;		/* ma_arenas, under ma_arenas_lock */
 	atomic64_t live_objects;
 	atomic64_t live_bytes;
@@ -500,6 +504,25 @@ void ma_arena_free_small(struct ma_central *c, struct ma_span *s, void *p);
 void ma_arena_free_large(struct ma_span *s);
 unsigned long ma_arena_count(void);
 void ma_arena_count_spans(struct memarena_class_stats *by_size);
+
+/*
+ * struct ma_arena_info - one arena as the statistics show it (GET_ARENAS)
+ * @spans: spans the arena owns, small-object ones and large objects'
+ * @span_bytes: their bytes (pages in use for the arena)
+ * Each counter is read on its own, as memarena_arena_get_stats() does.
+ */
+struct ma_arena_info {
+	char name[MEMARENA_NAME_LEN];
+	u64 id;
+	u64 created;
+	struct memarena_arena_stats st;
+	u64 spans;
+	u64 span_bytes;
+};
+
+int ma_arena_for_each(u64 *next_id,
+		      int (*fn)(const struct ma_arena_info *info, void *arg),
+		      void *arg);
 
 /* --- stats.c ----------------------------------------------------------- */
 

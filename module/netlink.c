@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "memarena" generic netlink family: MEMARENA_CMD_GET (one snapshot of
- * every statistic, for everyone), MEMARENA_CMD_GET_CLASSES and
- * MEMARENA_CMD_GET_CPUS (dumps, one message per size class or CPU, for
- * CAP_SYS_ADMIN unless stats_public: ma_nl_detail_allowed()), the admin
+ * every statistic, for everyone), MEMARENA_CMD_GET_CLASSES,
+ * MEMARENA_CMD_GET_CPUS and MEMARENA_CMD_GET_ARENAS (dumps, one message
+ * per size class, CPU or arena, for CAP_SYS_ADMIN unless stats_public:
+ * ma_nl_detail_allowed()), the admin
  * commands MEMARENA_CMD_GC and MEMARENA_CMD_SET_LIMIT (GENL_ADMIN_PERM:
  * CAP_NET_ADMIN in the initial user namespace), and MEMARENA_CMD_CYCLE
  * events on the "events" multicast group.  ABI:
@@ -156,6 +157,47 @@ static int ma_nl_cpu_fill(struct sk_buff *msg, unsigned int cpu,
 			      MEMARENA_A_CPU_PAD) ||
 	    nla_put_u64_64bit(msg, MEMARENA_A_CPU_FREES, st.frees,
 			      MEMARENA_A_CPU_PAD)) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+struct ma_nl_dump_ctx {
+	struct sk_buff *msg;
+	struct netlink_callback *cb;
+};
+
+/* ma_arena_for_each() callback: one GET_ARENAS message. */
+static int ma_nl_arena_fill(const struct ma_arena_info *a, void *arg)
+{
+	struct ma_nl_dump_ctx *d = arg;
+	struct sk_buff *msg = d->msg;
+	void *hdr;
+
+	hdr = genlmsg_put(msg, NETLINK_CB(d->cb->skb).portid,
+			  d->cb->nlh->nlmsg_seq, &ma_genl_family, NLM_F_MULTI,
+			  MEMARENA_CMD_GET_ARENAS);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(msg, MEMARENA_A_ARENA_ID, a->id,
+			      MEMARENA_A_ARENA_PAD) ||
+	    nla_put_string(msg, MEMARENA_A_ARENA_NAME, a->name) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_ARENA_CREATED, a->created,
+			      MEMARENA_A_ARENA_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_ARENA_LIVE_OBJECTS,
+			      a->st.live_objects, MEMARENA_A_ARENA_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_ARENA_LIVE_BYTES,
+			      a->st.live_bytes, MEMARENA_A_ARENA_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_ARENA_MALLOCS, a->st.mallocs,
+			      MEMARENA_A_ARENA_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_ARENA_FREES, a->st.frees,
+			      MEMARENA_A_ARENA_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_ARENA_SPANS, a->spans,
+			      MEMARENA_A_ARENA_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_ARENA_SPAN_BYTES, a->span_bytes,
+			      MEMARENA_A_ARENA_PAD)) {
 		genlmsg_cancel(msg, hdr);
 		return -EMSGSIZE;
 	}
@@ -332,13 +374,17 @@ static int ma_nl_set_limit_doit(struct sk_buff *skb, struct genl_info *info)
  * the message reaches the user where the netlink core gives ->start() an
  * extack (Linux 6.5 on), and is simply not sent before.
  */
-static int ma_nl_detail_allowed(struct netlink_callback *cb)
+static int ma_nl_detail_allowed(struct netlink_callback *cb, bool arenas)
 {
 	if (READ_ONCE(ma_stats_public) ||
 	    netlink_capable(cb->skb, CAP_SYS_ADMIN))
 		return 0;
-	NL_SET_ERR_MSG(cb->extack,
-		       "per-class and per-CPU statistics need " MA_STATS_DETAIL_PRIV);
+	if (arenas)
+		NL_SET_ERR_MSG(cb->extack,
+			       "per-arena statistics need " MA_STATS_DETAIL_PRIV);
+	else
+		NL_SET_ERR_MSG(cb->extack,
+			       "per-class and per-CPU statistics need " MA_STATS_DETAIL_PRIV);
 	return -EPERM;
 }
 
@@ -352,7 +398,7 @@ static int ma_nl_classes_start(struct netlink_callback *cb)
 	struct memarena_memstats *ms;
 	int err;
 
-	err = ma_nl_detail_allowed(cb);
+	err = ma_nl_detail_allowed(cb, false);
 	if (err)
 		return err;
 	ms = kmalloc(sizeof(*ms), GFP_KERNEL);
@@ -387,7 +433,7 @@ static int ma_nl_classes_done(struct netlink_callback *cb)
 /* GET_CPUS: cb->args[0] is the next CPU number to look at. */
 static int ma_nl_cpus_start(struct netlink_callback *cb)
 {
-	int err = ma_nl_detail_allowed(cb);
+	int err = ma_nl_detail_allowed(cb, false);
 
 	if (err)
 		return err;
@@ -407,6 +453,28 @@ static int ma_nl_cpus_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 	}
 	cb->args[0] = cpu;
+	return skb->len;
+}
+
+/* GET_ARENAS: cb->args[0] is the id of the next arena to report. */
+static int ma_nl_arenas_start(struct netlink_callback *cb)
+{
+	int err = ma_nl_detail_allowed(cb, true);
+
+	if (err)
+		return err;
+	cb->args[0] = 1;
+	return 0;
+}
+
+static int ma_nl_arenas_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	struct ma_nl_dump_ctx d = { .msg = skb, .cb = cb };
+	u64 next = cb->args[0];
+
+	ma_arena_for_each(&next, ma_nl_arena_fill, &d);
+	cb->args[0] = next;
 	return skb->len;
 }
 
@@ -452,6 +520,13 @@ static const struct genl_ops ma_nl_ops[] = {
 		.cmd		= MEMARENA_CMD_GET_CPUS,
 		.start		= ma_nl_cpus_start,
 		.dumpit		= ma_nl_cpus_dumpit,
+		.policy		= ma_nl_noattr_policy,
+		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
+	},
+	{
+		.cmd		= MEMARENA_CMD_GET_ARENAS,
+		.start		= ma_nl_arenas_start,
+		.dumpit		= ma_nl_arenas_dumpit,
 		.policy		= ma_nl_noattr_policy,
 		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
 	},

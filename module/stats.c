@@ -76,9 +76,11 @@ static_assert(MEMARENA_NUM_CLASSES == MA_NUM_SIZE_CLASSES);
 /*
  * Who may read what.  The MemStats scalars are machine-wide totals, like
  * /proc/meminfo (0444): everyone may read them.  The size-class table
- * (BySize on /proc/memstats, MEMARENA_CMD_GET_CLASSES) and the per-CPU
- * figures (MEMARENA_CMD_GET_CPUS) show, from one read to the next, how
- * many objects of each size are live and what each CPU's cache holds:
+ * (BySize on /proc/memstats, MEMARENA_CMD_GET_CLASSES), the per-CPU
+ * figures (MEMARENA_CMD_GET_CPUS) and the per-arena ones
+ * (MEMARENA_CMD_GET_ARENAS) show, from one read to the next, how many
+ * objects of each size are live, what each CPU's cache holds and what
+ * each arena's user does:
  * what someone grooming the heap for an exploit watches, which is why
  * /proc/slabinfo and /proc/allocinfo are 0400.  They need CAP_SYS_ADMIN
  * in the initial user namespace unless root sets stats_public (for demo

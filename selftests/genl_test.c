@@ -20,6 +20,7 @@
 
 #define NUM_CLASSES	67
 #define DETAIL_EXTACK	"per-class and per-CPU statistics need CAP_SYS_ADMIN, or stats_public=1"
+#define ARENAS_EXTACK	"per-arena statistics need CAP_SYS_ADMIN, or stats_public=1"
 
 FIXTURE(genl) {
 	struct nl_sock *sk;
@@ -133,16 +134,21 @@ static int nr_possible_cpus(void)
 }
 
 /*
- * GET answers with one message; GET_CLASSES and GET_CPUS are refused
- * (@allowed false: EPERM, no message, the extack if the kernel passes
- * it) or complete (one message per class and per possible CPU).  On the
+ * GET answers with one message; GET_CLASSES, GET_CPUS and GET_ARENAS are
+ * refused (@allowed false: EPERM, no message, the extack if the kernel
+ * passes it) or complete (one message per class, per possible CPU, per
+ * arena: any number).  On the
  * socket @fd; returns 0, or the number of the check that failed (each
  * reply is logged on stderr as a TAP comment: this may run in a child).
  */
 static int check_requests(int fd, bool allowed)
 {
-	static const int cmds[] = { MEMARENA_CMD_GET_CLASSES, MEMARENA_CMD_GET_CPUS };
-	int want[] = { NUM_CLASSES, nr_possible_cpus() };
+	static const int cmds[] = { MEMARENA_CMD_GET_CLASSES, MEMARENA_CMD_GET_CPUS,
+				    MEMARENA_CMD_GET_ARENAS };
+	static const char *const names[] = { "GET_CLASSES", "GET_CPUS", "GET_ARENAS" };
+	static const char *const extack[] = { DETAIL_EXTACK, DETAIL_EXTACK,
+					       ARENAS_EXTACK };
+	int want[] = { NUM_CLASSES, nr_possible_cpus(), -1 };
 	struct raw_reply r;
 	unsigned int i;
 	int err;
@@ -153,8 +159,8 @@ static int check_requests(int fd, bool allowed)
 			strerror(-err), r.error, r.replies);
 		return 20;
 	}
-	for (i = 0; i < 2; i++) {
-		const char *what = i ? "GET_CPUS" : "GET_CLASSES";
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		const char *what = names[i];
 
 		err = request(fd, cmds[i], 2 + i, &r);
 		fprintf(stderr, "# %s%s: error %d (%s), %d replies, %s, extack \"%s\"\n",
@@ -163,13 +169,14 @@ static int check_requests(int fd, bool allowed)
 			r.done ? "done" : "no done", r.msg);
 		if (err)
 			return 21;
-		if (allowed && (r.error || !r.done || r.replies != want[i]))
+		if (allowed && (r.error || !r.done ||
+				(want[i] >= 0 && r.replies != want[i])))
 			return 22 + 10 * i;
 		if (allowed)
 			continue;
 		if (r.error != -EPERM || r.replies || r.done)
 			return 23 + 10 * i;
-		if (r.msg[0] && strcmp(r.msg, DETAIL_EXTACK))
+		if (r.msg[0] && strcmp(r.msg, extack[i]))
 			return 24 + 10 * i;
 		if (!r.msg[0] && extack_required)
 			return 25 + 10 * i;

@@ -11,6 +11,9 @@ memstat (user/memstat, build/user/memstat) against the running module.
             the /proc/memstats parser finds statistics by name and columns
             by the header, skips what it does not know, refuses what is
             malformed, and the humanised forms follow go-humanize;
+  arenas    a /dev/memarena file's arena is listed with its objects, bytes,
+            spans and span bytes, in text, JSON and Prometheus (promtool),
+            and gone once the file is closed;
   formats   --prometheus passes 'promtool check metrics' and has every
             go_memstats_* metric client_golang exports; --format=pprof has
             Go's '# runtime.MemStats' lines in Go's order; 'watch -n 3'
@@ -27,8 +30,9 @@ memstat (user/memstat, build/user/memstat) against the running module.
             still come, over netlink and --proc, in text, JSON and
             Prometheus, with a note for what is withheld (BySize null,
             no per-class or per-CPU metric, explain without span tails);
-            classes and cpus fail with one line naming CAP_SYS_ADMIN and
-            stats_public, exit 1; with stats_public=1 they work;
+            classes, cpus and arenas fail with one line naming
+            CAP_SYS_ADMIN and stats_public, exit 1; with stats_public=1
+            they work;
   man page  user/memstat.8 renders without warnings and covers every
             command, option and statistic.
 
@@ -38,12 +42,15 @@ skipped, 1 otherwise, 4 (all skipped) when memstat is not built.  Leaves
 memarena loaded and the system quiescent.
 """
 
+import ctypes
+import fcntl
 import json
 import os
 import re
 import select
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -62,8 +69,8 @@ QUIESCENT_TRIES = 5
 WAIT_S = 60		# for a condition: only a hang takes that long
 NUM_CLASSES = 67
 
-COMMANDS = ['classes', 'cpus', 'explain', 'fields', 'gc', 'help', 'limit',
-            'monitor', 'show', 'watch']
+COMMANDS = ['arenas', 'classes', 'cpus', 'explain', 'fields', 'gc', 'help',
+            'limit', 'monitor', 'show', 'watch']
 
 # client_golang's go_memstats_* metrics (prometheus/go_collector.go):
 # name -> type.  lookups_total and gc_cpu_fraction are those of its older
@@ -468,6 +475,68 @@ def t_cpus():
     check('needs netlink' in err, err)
 
 
+class DevFile:
+    """An open /dev/memarena: its arena is named after this process
+    (comm:pid); alloc() puts objects in it (no MEMARENA_DEV_F_CPU)."""
+    ALLOC = (3 << 30) | (64 << 16) | (0xBA << 8) | 0x01	# _IOWR(0xBA, 1, 64 bytes)
+
+    def __init__(self):
+        self.fd = os.open('/dev/memarena', os.O_RDWR)
+        with open('/proc/self/comm') as f:
+            self.name = f'{f.read().strip()}:{os.getpid()}'
+
+    def alloc(self, size, n):
+        ops = (ctypes.c_uint64 * (2 * n))()
+        for i in range(n):
+            ops[2 * i] = size
+        cmd = bytearray(struct.pack('8Q', ctypes.addressof(ops), n, 0, 0, 0, 0, 0, 0))
+        got = fcntl.ioctl(self.fd, self.ALLOC, cmd)
+        check(got == n, f'/dev/memarena ALLOC of {n} x {size}: {got}')
+
+    def close(self):
+        os.close(self.fd)
+
+
+def t_arenas():
+    need_module()
+    spans = {c['size']: c['span_bytes'] for c in memstat_json('classes')['classes']}
+    f = DevFile()
+    try:
+        f.alloc(100, 10)		# class 112, one span
+        f.alloc(40000, 1)		# large: 10 pages
+        obj = memstat_json('arenas')
+        mine = [a for a in obj['arenas'] if a['name'] == f.name]
+        check(len(mine) == 1, f'arenas: {f.name} not listed once: {obj["arenas"]}')
+        a = mine[0]
+        want = {'live_objects': 11, 'live_bytes': 10 * 112 + 40960, 'mallocs': 11,
+                'frees': 0, 'spans': 2, 'span_bytes': spans[112] + 40960}
+        for k, v in want.items():
+            check(a[k] == v, f'arenas: {f.name} {k} {a[k]}, not {v}')
+        check(abs(a['created'] / 1e9 - time.time()) < 600, f'arenas: created {a["created"]}')
+        ids = [x['id'] for x in obj['arenas']]
+        check(ids == sorted(ids), f'arenas: not in order of creation: {ids}')
+        for k in ('live_objects', 'live_bytes', 'mallocs', 'frees', 'spans', 'span_bytes'):
+            check(obj['total'][k] == sum(x[k] for x in obj['arenas']), f'arenas: total {k}')
+        out, _ = memstat('arenas')
+        check(len(out.splitlines()) == len(obj['arenas']) + 2 and f.name in out,
+              f'arenas: text {out!r}')
+        out, _ = memstat('arenas', '--prometheus')
+        series = f'memarena_arena_live_objects{{arena="{f.name}",id="{a["id"]}"}} 11'
+        check(series in out.splitlines(), f'arenas --prometheus lacks {series!r}')
+        if shutil.which('promtool'):
+            p = subprocess.run(['promtool', 'check', 'metrics'], input=out,
+                               capture_output=True, text=True)
+            check(p.returncode == 0 and not p.stdout.strip() and not p.stderr.strip(),
+                  f'arenas: promtool check metrics: exit {p.returncode}\n{p.stdout}{p.stderr}')
+    finally:
+        f.close()
+    obj = memstat_json('arenas')
+    check(all(x['name'] != f.name for x in obj['arenas']),
+          f'arenas: {f.name} still listed after close')
+    _, err = memstat('arenas', '--proc', rc=2)
+    check('needs netlink' in err, err)
+
+
 def t_explain():
     need_module()
     out, _ = memstat('explain')
@@ -750,7 +819,7 @@ def t_unprivileged():
               'explain --json as nobody')
         # classes and cpus: one line, exit 1, nothing on stdout.
         for args in (['classes'], ['classes', '--json'], ['classes', '--proc'],
-                     ['cpus'], ['cpus', '--prometheus']):
+                     ['cpus'], ['cpus', '--prometheus'], ['arenas']):
             out, err = memstat(*args, rc=1, user=NOBODY)
             check(not out, f'{args} as nobody printed {out!r}')
             withheld_line(err, f'memstat {" ".join(args)} as nobody')
@@ -764,6 +833,8 @@ def t_unprivileged():
               'cpus as nobody with stats_public=1')
         obj = json.loads(memstat('--json', '--proc', user=NOBODY)[0])
         check(len(obj['BySize']) == NUM_CLASSES, '--json --proc as nobody with stats_public=1')
+        obj = json.loads(memstat('arenas', '--json', user=NOBODY)[0])
+        check('arenas' in obj, 'arenas as nobody with stats_public=1')
     finally:
         set_stats_public(public == 'Y')
 
@@ -893,6 +964,7 @@ TESTS = [
     ('memstat --proc=FILE: parser (by name and header, unknowns skipped, errors) and humanised forms', t_proc_parser),
     ('memstat classes: 67 classes equal to BySize, utilisation, totals, -s', t_classes),
     ('memstat cpus: one line per possible CPU, adding up to Mallocs, Frees, Cached*', t_cpus),
+    ('memstat arenas: a /dev/memarena file\'s arena with its objects and spans; gone after close', t_arenas),
     ('memstat explain: parts add up exactly to Sys; the two questions answered', t_explain),
     ('memstat --prometheus: promtool check metrics; every go_memstats metric; values', t_prometheus),
     ('memstat --prometheus -o FILE: atomic, readable; classes and cpus alone', t_prometheus_file),

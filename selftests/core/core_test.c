@@ -1016,6 +1016,84 @@ TEST_F(ma, drain)
 
 /* --- arenas -------------------------------------------------------------- */
 
+struct arena_walk {
+	struct ma_arena_info info[8];
+	unsigned int n, stop_at;	/* stop_at: refuse the n-th (1-based) */
+};
+
+static int arena_walk_fn(const struct ma_arena_info *info, void *arg)
+{
+	struct arena_walk *w = arg;
+
+	if (w->n + 1 == w->stop_at || w->n == ARRAY_SIZE(w->info))
+		return -EMSGSIZE;
+	w->info[w->n++] = *info;
+	return 0;
+}
+
+/*
+ * ma_arena_for_each() (GET_ARENAS): arenas in order of creation, each
+ * with its counters and the spans and bytes it holds; a walk stopped by
+ * a full message resumes at the arena it refused, and one destroyed
+ * meanwhile is not seen again.
+ */
+TEST_F(ma, arena_walk)
+{
+	struct memarena_arena *a = arena_new("walk-a"), *b = arena_new("walk-b"),
+			      *c = arena_new("walk-c");
+	struct arena_walk w = { 0 };
+	void *small[3], *large;
+	u64 next = 1;
+	unsigned int i;
+
+	ASSERT_FALSE(IS_ERR(a) || IS_ERR(b) || IS_ERR(c));
+	ASSERT_LT(a->id, b->id);
+	ASSERT_LT(b->id, c->id);
+	for (i = 0; i < 3; i++) {
+		small[i] = memarena_arena_alloc(b, 100, GFP_KERNEL);
+		ASSERT_TRUE(small[i] != NULL);
+	}
+	large = memarena_arena_alloc(b, 9 * PAGE_SIZE + 1, GFP_KERNEL);
+	ASSERT_TRUE(large != NULL);
+	memarena_free(small[0]);
+
+	w.stop_at = 2;
+	ASSERT_EQ(-EMSGSIZE, ma_arena_for_each(&next, arena_walk_fn, &w));
+	ASSERT_EQ(1, w.n);
+	ASSERT_STREQ("walk-a", w.info[0].name);
+	ASSERT_EQ(a->id + 1, next);
+	ASSERT_EQ(0, w.info[0].spans);
+
+	arena_del(a);			/* already reported */
+	w.stop_at = 0;
+	ASSERT_EQ(0, ma_arena_for_each(&next, arena_walk_fn, &w));
+	ASSERT_EQ(3, w.n);
+	ASSERT_STREQ("walk-b", w.info[1].name);
+	ASSERT_STREQ("walk-c", w.info[2].name);
+	ASSERT_EQ(b->id, w.info[1].id);
+	ASSERT_EQ(3, w.info[1].st.live_objects);
+	ASSERT_EQ(4, w.info[1].st.mallocs);
+	ASSERT_EQ(1, w.info[1].st.frees);
+	ASSERT_EQ(2 * 112 + 10 * PAGE_SIZE, w.info[1].st.live_bytes);
+	/* One span of the 112-byte class, one large span of ten pages. */
+	ASSERT_EQ(2, w.info[1].spans);
+	ASSERT_EQ(ma_class_span_bytes[ma_size_to_class(100)] + 10 * PAGE_SIZE,
+		  w.info[1].span_bytes);
+	ASSERT_EQ(0, w.info[2].spans);
+	ASSERT_GE(w.info[1].created, w.info[0].created);
+
+	memarena_free(large);
+	w.n = 0;
+	next = 1;
+	ASSERT_EQ(0, ma_arena_for_each(&next, arena_walk_fn, &w));
+	ASSERT_EQ(2, w.n);
+	ASSERT_EQ(1, w.info[0].spans);
+	arena_del(b);
+	arena_del(c);
+	ASSERT_CONSISTENT();
+	ASSERT_IDLE();
+}
+
 TEST_F(ma, arenas)
 {
 	char name[MEMARENA_NAME_LEN + 1];

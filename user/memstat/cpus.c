@@ -14,31 +14,14 @@
 
 #include "memstat.h"
 
-static const struct {
-	int attr;
-	int width;
-} columns[] = {
-	{ MEMARENA_A_CPU_CPU, 5 },
-	{ MEMARENA_A_CPU_ONLINE, 6 },
-	{ MEMARENA_A_CPU_CACHED_OBJECTS, 9 },
-	{ MEMARENA_A_CPU_CACHED_BYTES, 12 },
-	{ MEMARENA_A_CPU_MALLOCS, 14 },
-	{ MEMARENA_A_CPU_FREES, 14 },
+static const struct ms_table_col columns[] = {
+	{ .attr = MEMARENA_A_CPU_CPU, .width = 5 },
+	{ .attr = MEMARENA_A_CPU_ONLINE, .width = 6 },
+	{ .attr = MEMARENA_A_CPU_CACHED_OBJECTS, .width = 9 },
+	{ .attr = MEMARENA_A_CPU_CACHED_BYTES, .width = 12 },
+	{ .attr = MEMARENA_A_CPU_MALLOCS, .width = 14 },
+	{ .attr = MEMARENA_A_CPU_FREES, .width = 14 },
 };
-
-static void print_row(const struct ms_row *r, size_t first)
-{
-	char fmt[16];
-	size_t i;
-
-	for (i = first; i < ARRAY_SIZE(columns); i++) {
-		if (i)
-			print_fp(" ");
-		snprintf(fmt, sizeof(fmt), "%%%ds", columns[i].width);
-		ms_print_col(ms_cpu_cols, r, columns[i].attr, fmt);
-	}
-	print_nl();
-}
 
 static int cmd_cpus(struct ms_ctx *ctx, int argc, char **argv)
 {
@@ -58,14 +41,11 @@ static int cmd_cpus(struct ms_ctx *ctx, int argc, char **argv)
 	}
 
 	open_json_object(NULL);
-	for (i = 0; i < ARRAY_SIZE(columns); i++)
-		print_fp("%s%*s", i ? " " : "", columns[i].width,
-			 ms_cpu_cols[columns[i].attr].heading);
-	print_nl();
+	ms_print_headings(ms_cpu_cols, columns, ARRAY_SIZE(columns));
 	open_json_array("cpus");
 	for (i = 0; i < t.n; i++) {
 		open_json_object(NULL);
-		print_row(&t.rows[i], 0);
+		ms_print_row(ms_cpu_cols, &t.rows[i], columns, ARRAY_SIZE(columns), 0);
 		close_json_object();
 		for (j = 2; j < ARRAY_SIZE(columns); j++) {
 			sum.v[columns[j].attr] += t.rows[i].v[columns[j].attr];
@@ -75,7 +55,7 @@ static int cmd_cpus(struct ms_ctx *ctx, int argc, char **argv)
 	close_json_array();
 	open_json_object("total");
 	print_fp("%-*s", columns[0].width + 1 + columns[1].width, "total");
-	print_row(&sum, 2);
+	ms_print_row(ms_cpu_cols, &sum, columns, ARRAY_SIZE(columns), 2);
 	close_json_object();
 	close_json_object();
 out:

@@ -247,9 +247,33 @@ const struct ms_column ms_cycle_cols[] = {
 _Static_assert(ARRAY_SIZE(ms_cycle_cols) == __MEMARENA_A_CYCLE_MAX,
 	       "every MEMARENA_A_CYCLE_* attribute needs a row in ms_cycle_cols[]");
 
+const struct ms_column ms_arena_cols[] = {
+	COL(ARENA, ID, "id", "ID", K_INT, NULL, PROM_NONE, NULL),
+	/* The name is a string: struct ms_row's @name, printed apart. */
+	COL(ARENA, NAME, "name", "NAME", K_INT, NULL, PROM_NONE, NULL),
+	COL(ARENA, CREATED, "created", "CREATED", K_TIME,
+	    "created_seconds", PROM_GAUGE, "When the arena was created, seconds since 1970."),
+	COL(ARENA, LIVE_OBJECTS, "live_objects", "LIVE", K_COUNT,
+	    "live_objects", PROM_GAUGE, "Objects allocated from the arena and not freed."),
+	COL(ARENA, LIVE_BYTES, "live_bytes", "LIVE BYTES", K_BYTES,
+	    "live_bytes", PROM_GAUGE, "Bytes of those objects, at size-class size."),
+	COL(ARENA, MALLOCS, "mallocs", "MALLOCS", K_COUNT,
+	    "mallocs_total", PROM_COUNTER, "Objects allocated from the arena."),
+	COL(ARENA, FREES, "frees", "FREES", K_COUNT,
+	    "frees_total", PROM_COUNTER, "Objects of the arena freed."),
+	COL(ARENA, SPANS, "spans", "SPANS", K_COUNT,
+	    "spans", PROM_GAUGE, "Spans the arena owns."),
+	COL(ARENA, SPAN_BYTES, "span_bytes", "SPAN BYTES", K_BYTES,
+	    "span_bytes", PROM_GAUGE, "Bytes of those spans: the arena's part of HeapInuse."),
+};
+
+_Static_assert(ARRAY_SIZE(ms_arena_cols) == __MEMARENA_A_ARENA_MAX,
+	       "every MEMARENA_A_ARENA_* attribute needs a row in ms_arena_cols[]");
+
 _Static_assert(__MEMARENA_A_CLASS_MAX <= MS_ROW_MAX &&
 	       __MEMARENA_A_CPU_MAX <= MS_ROW_MAX &&
-	       __MEMARENA_A_CYCLE_MAX <= MS_ROW_MAX,
+	       __MEMARENA_A_CYCLE_MAX <= MS_ROW_MAX &&
+	       __MEMARENA_A_ARENA_MAX <= MS_ROW_MAX,
 	       "struct ms_row is too small");
 
 /**

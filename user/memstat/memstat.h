@@ -165,6 +165,7 @@ extern const char *const ms_section_names[__SEC_COUNT];
 extern const struct ms_field ms_fields[__MEMARENA_A_STATS_MAX];
 extern const struct ms_column ms_class_cols[__MEMARENA_A_CLASS_MAX];
 extern const struct ms_column ms_cpu_cols[__MEMARENA_A_CPU_MAX];
+extern const struct ms_column ms_arena_cols[__MEMARENA_A_ARENA_MAX];
 extern const struct ms_column ms_cycle_cols[__MEMARENA_A_CYCLE_MAX];
 
 /* Every statistic, in the enum's (Go's) order. */
@@ -185,12 +186,17 @@ struct ms_stats {
 	uint64_t pause_end[MEMARENA_PAUSE_RING];
 };
 
-/* A size class, CPU or cycle: attribute values by attribute type. */
+/*
+ * A size class, CPU, cycle or arena: attribute values by attribute type;
+ * @name: an arena's name (its one string attribute), "" otherwise.
+ */
 #define MS_ROW_MAX	16
+#define MS_NAME_MAX	64	/* above the kernel's MEMARENA_NAME_LEN */
 
 struct ms_row {
 	uint64_t v[MS_ROW_MAX];
 	bool has[MS_ROW_MAX];
+	char name[MS_NAME_MAX];
 };
 
 /*
@@ -216,6 +222,7 @@ struct ms_table {
 
 int ms_read(struct ms_ctx *ctx, struct ms_stats *st, struct ms_table *classes);
 int ms_read_cpus(struct ms_ctx *ctx, struct ms_table *cpus);
+int ms_read_arenas(struct ms_ctx *ctx, struct ms_table *arenas);
 struct ms_row *ms_table_add(struct ms_table *t);
 void ms_table_free(struct ms_table *t);
 
@@ -224,6 +231,7 @@ int ms_nl_open(struct ms_ctx *ctx);
 int ms_nl_stats(struct ms_ctx *ctx, struct ms_stats *st);
 int ms_nl_classes(struct ms_ctx *ctx, struct ms_table *t);
 int ms_nl_cpus(struct ms_ctx *ctx, struct ms_table *t);
+int ms_nl_arenas(struct ms_ctx *ctx, struct ms_table *t);
 void ms_nl_row(struct nlattr **tb, int max, struct ms_row *row);
 int ms_nl_parse_row(struct nlmsghdr *nlh, int max, struct ms_row *row);
 
@@ -237,6 +245,18 @@ void ms_print_value(const char *key, enum ms_kind kind, bool has, uint64_t v,
 void ms_print_stat(const struct ms_stats *st, int attr, const char *fmt);
 void ms_print_col(const struct ms_column *cols, const struct ms_row *row,
 		  int attr, const char *fmt);
+
+/* A table's column: an attribute, and its width (negative: to the left). */
+struct ms_table_col {
+	int attr;
+	int width;
+	bool name;		/* the row's @name string rather than a value */
+};
+
+void ms_print_headings(const struct ms_column *cols,
+		       const struct ms_table_col *tc, size_t n);
+void ms_print_row(const struct ms_column *cols, const struct ms_row *row,
+		  const struct ms_table_col *tc, size_t n, size_t first);
 int ms_value_width(void);
 const char *ms_time_str(char *buf, size_t len, uint64_t ns, bool with_date);
 
@@ -248,6 +268,7 @@ unsigned int ms_recent_pauses(const struct ms_stats *st, uint64_t *out,
 void ms_prom_stats(const struct ms_stats *st);
 void ms_prom_classes(const struct ms_table *classes);
 void ms_prom_cpus(const struct ms_table *cpus);
+void ms_prom_arenas(const struct ms_table *arenas);
 void ms_pprof(const struct ms_stats *st);
 void ms_print_cycle(const struct ms_row *cycle);
 

@@ -93,10 +93,16 @@ void ms_nl_row(struct nlattr **tb, int max, struct ms_row *row)
 int ms_nl_parse_row(struct nlmsghdr *nlh, int max, struct ms_row *row)
 {
 	struct nlattr *tb[MS_ROW_MAX + 1];
+	struct genlmsghdr *g = nlmsg_data(nlh);
 
 	if (max > MS_ROW_MAX || genlmsg_parse(nlh, 0, tb, max, NULL))
 		return -EPROTO;
 	ms_nl_row(tb, max, row);
+	/* An arena's name: the one string attribute of the family. */
+	if (g->cmd == MEMARENA_CMD_GET_ARENAS && tb[MEMARENA_A_ARENA_NAME]) {
+		row->has[MEMARENA_A_ARENA_NAME] = false;
+		nla_strlcpy(row->name, tb[MEMARENA_A_ARENA_NAME], sizeof(row->name));
+	}
 	return 0;
 }
 
@@ -207,4 +213,10 @@ int ms_nl_cpus(struct ms_ctx *ctx, struct ms_table *t)
 {
 	return dump(ctx, MEMARENA_CMD_GET_CPUS, MEMARENA_A_CPU_MAX, t,
 		    "reading the per-CPU statistics");
+}
+
+int ms_nl_arenas(struct ms_ctx *ctx, struct ms_table *t)
+{
+	return dump(ctx, MEMARENA_CMD_GET_ARENAS, MEMARENA_A_ARENA_MAX, t,
+		    "reading the per-arena statistics");
 }

@@ -173,3 +173,29 @@ void ms_prom_cpus(const struct ms_table *cpus)
 	prom_table(cpus, ms_cpu_cols, ARRAY_SIZE(ms_cpu_cols),
 		   "memarena_cpu_", cpu_label);
 }
+
+/* A label value as the exposition format wants it: \\, \" and \n escaped. */
+static void label_value(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			printf("\\%c", *s);
+		else if (*s == '\n')
+			printf("\\n");
+		else
+			putchar(*s);
+	}
+}
+
+static void arena_label(const struct ms_row *row)
+{
+	printf("{arena=\"");
+	label_value(row->name);
+	printf("\",id=\"%" PRIu64 "\"} ", row->v[MEMARENA_A_ARENA_ID]);
+}
+
+void ms_prom_arenas(const struct ms_table *arenas)
+{
+	prom_table(arenas, ms_arena_cols, ARRAY_SIZE(ms_arena_cols),
+		   "memarena_arena_", arena_label);
+}

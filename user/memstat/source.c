@@ -47,6 +47,21 @@ int ms_read_cpus(struct ms_ctx *ctx, struct ms_table *cpus)
 	return ms_nl_cpus(ctx, cpus);
 }
 
+/**
+ * ms_read_arenas() - one row per arena (netlink only)
+ * @ctx: memstat's context
+ * @arenas: filled
+ *
+ * Return: 0, or an exit status after reporting the error.
+ */
+int ms_read_arenas(struct ms_ctx *ctx, struct ms_table *arenas)
+{
+	if (ctx->proc)
+		return ms_usage_err("per-arena statistics are not in %s; read them over netlink (without --proc)",
+				    ctx->proc);
+	return ms_nl_arenas(ctx, arenas);
+}
+
 struct ms_row *ms_table_add(struct ms_table *t)
 {
 	struct ms_row *rows;

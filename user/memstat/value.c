@@ -101,6 +101,48 @@ void ms_print_value(const char *key, enum ms_kind kind, bool has, uint64_t v,
 }
 
 /**
+ * ms_print_headings() - a table's heading line (text only)
+ * @cols: the attribute set's columns
+ * @tc: the table's columns, @n of them
+ * @n: how many
+ */
+void ms_print_headings(const struct ms_column *cols,
+		       const struct ms_table_col *tc, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		print_fp("%s%*s", i ? " " : "", tc[i].width, cols[tc[i].attr].heading);
+	print_nl();
+}
+
+/**
+ * ms_print_row() - the columns of one row, from @first on, then a newline
+ * @cols: the attribute set's columns
+ * @row: the row
+ * @tc: the table's columns, @n of them
+ * @n: how many
+ * @first: the first column to print (a total line skips the keys)
+ */
+void ms_print_row(const struct ms_column *cols, const struct ms_row *row,
+		  const struct ms_table_col *tc, size_t n, size_t first)
+{
+	char fmt[16];
+	size_t i;
+
+	for (i = first; i < n; i++) {
+		if (i)
+			print_fp(" ");
+		snprintf(fmt, sizeof(fmt), "%%%ds", tc[i].width);
+		if (tc[i].name)
+			print_string(PRINT_ANY, cols[tc[i].attr].name, fmt, row->name);
+		else
+			ms_print_col(cols, row, tc[i].attr, fmt);
+	}
+	print_nl();
+}
+
+/**
  * ms_recent_pauses() - the newest entries of the PauseNs ring
  * @st: the statistics
  * @out: filled newest first

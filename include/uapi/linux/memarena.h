@@ -156,6 +156,27 @@ enum {
 	MEMARENA_A_CYCLE_MAX = __MEMARENA_A_CYCLE_MAX - 1
 };
 
+/*
+ * Attributes of MEMARENA_CMD_GET_ARENAS messages, one per arena
+ * (memarena_arena_create()).  Each counter is read on its own.
+ */
+enum {
+	MEMARENA_A_ARENA_UNSPEC,
+	MEMARENA_A_ARENA_PAD,
+	MEMARENA_A_ARENA_ID,			/* u64, 1, 2, ... by creation */
+	MEMARENA_A_ARENA_NAME,			/* string, the creator's */
+	MEMARENA_A_ARENA_CREATED,		/* u64, ns since the epoch */
+	MEMARENA_A_ARENA_LIVE_OBJECTS,		/* u64, count */
+	MEMARENA_A_ARENA_LIVE_BYTES,		/* u64, bytes (size classes) */
+	MEMARENA_A_ARENA_MALLOCS,		/* u64, count, cumulative */
+	MEMARENA_A_ARENA_FREES,			/* u64, count, cumulative */
+	MEMARENA_A_ARENA_SPANS,			/* u64, spans it owns */
+	MEMARENA_A_ARENA_SPAN_BYTES,		/* u64, their bytes */
+
+	__MEMARENA_A_ARENA_MAX,
+	MEMARENA_A_ARENA_MAX = __MEMARENA_A_ARENA_MAX - 1
+};
+
 /**
  * enum memarena_cmd - commands of the "memarena" family
  * @MEMARENA_CMD_UNSPEC: never used
@@ -173,10 +194,13 @@ enum {
  *	MEMARENA_A_CTL_LIMIT (required)
  * @MEMARENA_CMD_CYCLE: notification on the "events" group, one per
  *	completed reclaim cycle, MEMARENA_A_CYCLE_* attributes
+ * @MEMARENA_CMD_GET_ARENAS: dump: one message of MEMARENA_A_ARENA_*
+ *	attributes per arena, in order of creation; needs CAP_SYS_ADMIN
+ *	like GET_CLASSES
  * @__MEMARENA_CMD_MAX: number of commands, do not use
  * @MEMARENA_CMD_MAX: highest command number
  *
- * GET, GET_CLASSES, GET_CPUS and GC take no attributes; a request carrying
+ * GET, GET_CLASSES, GET_CPUS, GET_ARENAS and GC take no attributes; a request carrying
  * any, or a SET_LIMIT carrying others than MEMARENA_A_CTL_LIMIT, is refused
  * with EINVAL and an extack message.
  */
@@ -188,6 +212,7 @@ enum memarena_cmd {
 	MEMARENA_CMD_GC,
 	MEMARENA_CMD_SET_LIMIT,
 	MEMARENA_CMD_CYCLE,
+	MEMARENA_CMD_GET_ARENAS,
 
 	__MEMARENA_CMD_MAX,
 	MEMARENA_CMD_MAX = __MEMARENA_CMD_MAX - 1
