@@ -170,15 +170,20 @@ int ma_stats_check(void)
  *     a handful of loads, so they agree with each other;
  *  3. keeps the result if HeapAlloc <= HeapInuse, else starts again.
  *     Every object counted live had its span counted in HeapInuse before
- *     its allocation was counted, so it is in the gauges read after; it
- *     can be missing only if the object's free (not seen in 1) and then
- *     its span's return to the heap both happened during the pass, and
- *     only if that uncovers more bytes than the heap's slack (cached
- *     objects, free slots, kept spans).  After MA_STATS_TRIES such
- *     passes in a row the last one is kept with HeapInuse raised to
- *     HeapAlloc and HeapReleased capped at the HeapIdle left: the
- *     identities hold, and those two gauges are off by at most the spans
- *     returned during that pass.  Writers never wait for a reader.
+ *     its allocation was counted, so it is in the gauges read after.
+ *     But a CPU's frees are read before its allocations: an object
+ *     allocated and freed in between counts as live, so HeapAlloc is
+ *     high by the churn during the pass, and also by objects whose spans
+ *     went back to the heap during it.  A pass fails only when that
+ *     exceeds the heap's slack (cached objects, free slots, kept spans).
+ *     After MA_STATS_TRIES failed passes in a row the last one is kept
+ *     with HeapAlloc (and Alloc) lowered to HeapInuse, which the true
+ *     value never exceeds: the identities hold, TotalAlloc - HeapAlloc
+ *     is then more than the bytes freed, by at most that churn.
+ *     Writers never wait for a reader.  (On PREEMPT_RT a reader that
+ *     finds a writer inside the seqcount section takes and drops
+ *     ma_heap.lock to wait for it, as seqcount_spinlock_t does there,
+ *     doing no work under it.)
  * Derived fields (Alloc, HeapIdle, HeapObjects, Sys, the totals) are
  * computed from the values read, so the identities hold by construction.
  *
@@ -394,10 +399,8 @@ void memarena_read_memstats(struct memarena_memstats *ms)
 		if (ms->heap_alloc <= ms->heap_inuse)
 			break;
 		if (tries == MA_STATS_TRIES) {
-			/* Step 3: spans went back during every pass. */
-			ms->heap_inuse = min(ms->heap_alloc, ms->heap_sys);
-			ms->heap_released = min(ms->heap_released,
-						ms->heap_sys - ms->heap_inuse);
+			/* Step 3: too much churn during every pass. */
+			ms->heap_alloc = ms->heap_inuse;
 			break;
 		}
 	}
