@@ -3,7 +3,8 @@
  * The kernel's memory checkers, told about memarena's objects the way
  * SLUB tells them about its own (slab_post_alloc_hook(), slab_free_hook()):
  *
- * - kmemleak registers every object handed out, so that it is scanned
+ * - kmemleak registers every object handed out, all of its usable size
+ *   (its class, or whole pages), so that it is scanned
  *   for references (objects that only memarena objects point to are not
  *   reported) and reported itself when nothing points to it any more.
  *   Heap arenas come from the page allocator, which kmemleak neither
@@ -78,12 +79,16 @@ static inline void ma_kasan_poison_free(const void *p, size_t usable)
 }
 #endif
 
-/* An object of @usable bytes is handed out for @size bytes. */
+/*
+ * An object of @usable bytes is handed out for @size bytes.  kmemleak
+ * scans all of it, as SLUB registers a cache's object_size: a user of
+ * memarena_size() may keep pointers past @size.
+ */
 static inline void ma_checkers_alloc(const void *p, size_t size,
 				     size_t usable, gfp_t gfp)
 {
 	ma_kasan_unpoison(p, size, usable);
-	kmemleak_alloc(p, size, 1, gfp);
+	kmemleak_alloc(p, usable, 1, gfp);
 }
 
 /* An object of @usable bytes comes back (or its arena goes). */

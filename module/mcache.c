@@ -175,6 +175,10 @@ static void ma_mcache_flush(struct ma_mcache_class *mc, unsigned int cls,
 	ma_central_flush(&ma_heap.central[cls], mc->objs, n);
 	memmove(mc->objs, mc->objs + n, (mc->n - n) * sizeof(*mc->objs));
 	mc->n -= n;
+#ifdef CONFIG_DEBUG_KMEMLEAK
+	/* As in ma_mcache_pop(): the objects may be handed out elsewhere. */
+	memset(mc->objs + mc->n, 0, n * sizeof(*mc->objs));
+#endif
 }
 
 /**
