@@ -42,12 +42,14 @@
  *  - waiting for the file's mutex, or for another CPU (work_on_cpu_safe());
  *  - FREE_ALL and PATTERN, whose work grows with the whole table or with
  *    object sizes (they reschedule);
- *  - a batch that needs memory the allocator cannot give without
- *    reclaim (GFP_NOWAIT): to copy the operations in, to grow the
- *    table, or for an object.  An ALLOC whose object fails frees the
- *    objects it already got before it returns -EAGAIN.
- * So -EAGAIN always leaves the file as it was, and a batch takes effect
- * once.  STATS, and ALLOC and FREE on the issuing CPU, run inline.
+ *  - an ALLOC that would grow the table, an ALLOC or FREE of more than
+ *    MA_DEV_INLINE_BYTES of objects, and one that needs memory the
+ *    allocator cannot give without reclaim (GFP_NOWAIT): to copy the
+ *    operations in, or for an object.  An ALLOC whose object fails frees
+ *    the objects it already got before it returns -EAGAIN.
+ * So -EAGAIN leaves the file's objects and counters as they were, and a
+ * batch takes effect once.  STATS, and small ALLOC and FREE batches on
+ * the issuing CPU, run inline.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -166,7 +168,7 @@ static void ma_dev_put_slot(struct ma_dev_file *f, struct ma_dev_slot *s)
  * Make room in the table for @n more objects, or as many as the object
  * limit allows.  The table at least doubles when it grows.
  */
-static int ma_dev_reserve(struct ma_dev_file *f, u64 n, gfp_t gfp)
+static int ma_dev_reserve(struct ma_dev_file *f, u64 n)
 {
 	u64 want = min(f->st.live_objects + n, f->max_objects);
 	struct ma_dev_slot *slots;
@@ -177,7 +179,7 @@ static int ma_dev_reserve(struct ma_dev_file *f, u64 n, gfp_t gfp)
 		return 0;
 	size = max3(want, 2ULL * f->nslots, 64ULL);
 	size = min(size, f->max_objects);
-	slots = kvmalloc_array(size, sizeof(*slots), gfp);
+	slots = kvmalloc_array(size, sizeof(*slots), GFP_KERNEL_ACCOUNT);
 	if (!slots)
 		return -ENOMEM;
 	if (f->nslots)
@@ -201,6 +203,42 @@ static u64 ma_dev_usable(u64 size)
 	if (size > MEMARENA_MAX_SMALL_SIZE)
 		return PAGE_ALIGN(size);
 	return ma_class_size[ma_size_to_class(size)];
+}
+
+/*
+ * io_uring's non-blocking issue: whether a batch is small enough to run
+ * inline, with no table to grow and at most MA_DEV_INLINE_BYTES of
+ * objects (zeroing and init_on_alloc/free touch every byte, and nothing
+ * reschedules inline).  Checked before anything is done.
+ */
+#define MA_DEV_INLINE_BYTES	(256 * 1024)
+
+static bool ma_dev_inline_alloc(const struct ma_dev_file *f,
+				const struct memarena_dev_alloc_op *ops, u32 n)
+{
+	u64 bytes = 0;
+	u32 i;
+
+	if (f->st.live_objects + n > f->nslots && f->nslots < f->max_objects)
+		return false;			/* kvmalloc(), kvfree() */
+	for (i = 0; i < n && bytes <= MA_DEV_INLINE_BYTES; i++)
+		bytes += min_t(u64, ops[i].size, MEMARENA_MAX_SIZE);
+	return bytes <= MA_DEV_INLINE_BYTES;
+}
+
+static bool ma_dev_inline_free(struct ma_dev_file *f, const u64 *handles,
+			       u32 n)
+{
+	struct ma_dev_slot *s;
+	u64 bytes = 0;
+	u32 i;
+
+	for (i = 0; i < n && bytes <= MA_DEV_INLINE_BYTES; i++) {
+		s = ma_dev_lookup(f, handles[i]);
+		if (s)
+			bytes += s->usable;
+	}
+	return bytes <= MA_DEV_INLINE_BYTES;
 }
 
 static int ma_dev_alloc_one(struct ma_dev_file *f, u64 size, gfp_t gfp,
@@ -227,7 +265,8 @@ static int ma_dev_alloc_one(struct ma_dev_file *f, u64 size, gfp_t gfp,
 	f->free_head = s->next;
 	s->obj = p;
 	s->size = size;
-	s->usable = memarena_size(p);
+	/* memarena_size(), which would make all of it valid for KASAN. */
+	s->usable = ma_dev_usable(size);
 	s->arena = on_arena;
 	f->st.live_objects++;
 	f->st.live_bytes += s->usable;
@@ -412,14 +451,13 @@ static long ma_dev_cmd_alloc(struct ma_dev_file *f,
 	ops = ma_dev_copy_in(c, sizeof(*ops), buf, bufsize, nowait);
 	if (IS_ERR(ops))
 		return PTR_ERR(ops);
-	ret = ma_dev_reserve(f, c->count, nowait ?
-			     GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT :
-			     GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		if (nowait)
-			ret = -EAGAIN;
+	if (nowait && !ma_dev_inline_alloc(f, ops, c->count)) {
+		ret = -EAGAIN;
 		goto out_free_ops;
 	}
+	ret = ma_dev_reserve(f, c->count);
+	if (ret)
+		goto out_free_ops;
 	job.ops = ops;
 	ret = ma_dev_on_cpu(&job, ma_dev_alloc_job);
 	if (ret > 0 &&
@@ -445,7 +483,10 @@ static long ma_dev_cmd_free(struct ma_dev_file *f,
 	job.ops = ma_dev_copy_in(c, sizeof(u64), buf, bufsize, nowait);
 	if (IS_ERR(job.ops))
 		return PTR_ERR(job.ops);
-	ret = ma_dev_on_cpu(&job, ma_dev_free_job);
+	if (nowait && !ma_dev_inline_free(f, job.ops, c->count))
+		ret = -EAGAIN;
+	else
+		ret = ma_dev_on_cpu(&job, ma_dev_free_job);
 	ma_dev_copy_done(job.ops, buf);
 	return ret;
 }
