@@ -52,24 +52,40 @@ static void eng_exit(struct eng *e)
 		io_uring_queue_exit(&e->ring);
 }
 
-/* Submit one URING_CMD on @ring, of @op, wait; cqe->res. */
-static long uring_cmd(struct io_uring *ring, int fd, unsigned int op,
-		      const struct memarena_dev_cmd *c, bool sqe128)
+/*
+ * Queue one URING_CMD on @ring, of @op, with @user_data; @c (if any) is
+ * copied whole into a 128-byte SQE, its first 16 bytes into a 64-byte
+ * one.  0 or -EBUSY.
+ */
+static int uring_queue(struct io_uring *ring, int fd, unsigned int op,
+		       const struct memarena_dev_cmd *c, uint64_t user_data,
+		       bool sqe128)
 {
-	struct io_uring_cqe *cqe;
-	struct io_uring_sqe *sqe;
-	long ret;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
-	sqe = io_uring_get_sqe(ring);
 	if (!sqe)
 		return -EBUSY;
 	memset(sqe, 0, sqe128 ? 2 * sizeof(*sqe) : sizeof(*sqe));
 	sqe->opcode = IORING_OP_URING_CMD;
 	sqe->fd = fd;
 	sqe->cmd_op = op;
+	sqe->user_data = user_data;
 	if (c)
 		memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), c,
 		       sqe128 ? sizeof(*c) : 16);
+	return 0;
+}
+
+/* Submit one URING_CMD on @ring, of @op, wait; cqe->res. */
+static long uring_cmd(struct io_uring *ring, int fd, unsigned int op,
+		      const struct memarena_dev_cmd *c, bool sqe128)
+{
+	struct io_uring_cqe *cqe;
+	long ret;
+
+	ret = uring_queue(ring, fd, op, c, 0, sqe128);
+	if (ret)
+		return ret;
 	ret = io_uring_submit_and_wait(ring, 1);
 	if (ret < 0)
 		return ret;
@@ -795,7 +811,7 @@ TEST(uring_many_in_flight)
 	close(fd);
 }
 
-/* Tracing: the io_uring_queue_async_work event, or NULL. */
+/* tracefs: where the io_uring_queue_async_work event is switched on. */
 #define TRACING		"/sys/kernel/tracing/"
 #define ASYNC_EVENT	TRACING "events/io_uring/io_uring_queue_async_work/enable"
 
@@ -809,23 +825,6 @@ static int write_file(const char *path, const char *s)
 	n = write(fd, s, strlen(s));
 	close(fd);
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
-/* Queue @c as URING_CMD with @user_data; 0 or -EBUSY. */
-static int uring_queue(struct io_uring *ring, int fd, unsigned int op,
-		       const struct memarena_dev_cmd *c, uint64_t user_data)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	if (!sqe)
-		return -EBUSY;
-	memset(sqe, 0, 2 * sizeof(*sqe));
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
-	sqe->cmd_op = op;
-	sqe->user_data = user_data;
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), c, sizeof(*c));
-	return 0;
 }
 
 /*
@@ -898,7 +897,7 @@ TEST(uring_what_could_block_goes_to_a_worker)
 		if (i == 6)
 			h[0] = ops[0].handle;	/* from 5, on CPU 1 */
 		/* No ASSERT until the event is turned off below. */
-		ok = !uring_queue(&ring, fd, op[i], &c[i], 0x3a0 + i) &&
+		ok = !uring_queue(&ring, fd, op[i], &c[i], 0x3a0 + i, true) &&
 		     io_uring_submit_and_wait(&ring, 1) == 1 &&
 		     !io_uring_wait_cqe(&ring, &cqe);
 		EXPECT_TRUE(ok) TH_LOG("command %d not submitted or completed", i);
