@@ -90,7 +90,7 @@ void *memarena_arena_alloc(struct memarena_arena *arena, size_t size,
 		return NULL;
 	might_alloc(gfp);
 	if (size > MEMARENA_MAX_SMALL_SIZE)
-		return ma_large_alloc(arena, size, gfp);
+		return ma_large_alloc(arena, size, gfp, _RET_IP_);
 
 	cls = ma_size_to_class(size);
 	if (!ma_central_refill(&arena->central[cls], &p, 1, gfp))
@@ -99,6 +99,8 @@ void *memarena_arena_alloc(struct memarena_arena *arena, size_t size,
 	ma_checkers_alloc(p, size, ma_class_size[cls], gfp);
 	ma_mcache_count(cls, 1, 0);
 	ma_arena_account(arena, 1, ma_class_size[cls]);
+	if (ma_mprof_tick(ma_class_size[cls]))
+		ma_mprof_alloc(p, ma_class_size[cls], arena, _RET_IP_);
 	return p;
 }
 EXPORT_SYMBOL_GPL(memarena_arena_alloc);
@@ -170,6 +172,8 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 	ma_narenas--;
 	spin_unlock_bh(&ma_arenas_lock);
 
+	/* While the objects' spans are still the arena's. */
+	ma_mprof_arena_destroy(arena);
 	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++)
 		ma_central_release_all(&arena->central[cls]);
 

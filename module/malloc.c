@@ -174,12 +174,14 @@ bool ma_gfp_invalid(gfp_t gfp)
  * @owner: arena that will own it, or NULL
  * @size: bytes, more than MEMARENA_MAX_SMALL_SIZE
  * @gfp: allocation flags
+ * @ip: the return address into the allocator's caller, for the profile
  *
  * Context: As @gfp allows.
  * Return: the object (whole pages, aligned to @size if it is a power of
  * two), or NULL.
  */
-void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp)
+void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp,
+		     unsigned long ip)
 {
 	unsigned int npages, align;
 	unsigned long flags;
@@ -212,6 +214,8 @@ void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp)
 		atomic64_inc(&owner->live_objects);
 		atomic64_add(bytes, &owner->live_bytes);
 	}
+	if (ma_mprof_tick(bytes))
+		ma_mprof_alloc(p, bytes, owner, ip);
 	return p;
 }
 
@@ -231,6 +235,8 @@ static void ma_large_free(struct ma_span *s, const void *p)
 	WRITE_ONCE(s->state, MA_SPAN_INIT);
 	ma_heap_unlock(flags);
 
+	if (ma_mprof_has_samples(s))
+		ma_mprof_free(s, p);
 	bytes = (size_t)s->npages << PAGE_SHIFT;
 	ma_checkers_free(p, bytes);
 	if (s->owner)
@@ -269,7 +275,7 @@ void *memarena_alloc(size_t size, gfp_t gfp)
 		return NULL;
 	might_alloc(gfp);
 	if (unlikely(size > MEMARENA_MAX_SMALL_SIZE))
-		return ma_large_alloc(NULL, size, gfp);
+		return ma_large_alloc(NULL, size, gfp, _RET_IP_);
 
 	cls = ma_size_to_class(size);
 	p = ma_mcache_alloc(cls, gfp);
@@ -277,6 +283,8 @@ void *memarena_alloc(size_t size, gfp_t gfp)
 		return NULL;
 	ma_obj_init(p, ma_class_size[cls], gfp);
 	ma_checkers_alloc(p, size, ma_class_size[cls], gfp);
+	if (ma_mprof_tick(ma_class_size[cls]))
+		ma_mprof_alloc(p, ma_class_size[cls], NULL, _RET_IP_);
 	return p;
 }
 EXPORT_SYMBOL_GPL(memarena_alloc);
@@ -330,6 +338,8 @@ static __always_inline struct ma_span *ma_free_prepare(const void *p,
 			ma_bad_free(p, "not allocated");
 			return NULL;
 		}
+		if (ma_mprof_has_samples(s))
+			ma_mprof_free(s, p);
 		ma_checkers_free(obj, ma_class_size[s->class]);
 		if (likely(!central->owner))
 			return s;
@@ -450,7 +460,7 @@ int memarena_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **p)
 	might_alloc(gfp);
 	if (unlikely(size > MEMARENA_MAX_SMALL_SIZE)) {
 		for (got = 0; got < nr; got++) {
-			p[got] = ma_large_alloc(NULL, size, gfp);
+			p[got] = ma_large_alloc(NULL, size, gfp, _RET_IP_);
 			if (!p[got])
 				goto out_free;
 		}
@@ -462,6 +472,8 @@ int memarena_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **p)
 	for (i = 0; i < got; i++) {
 		ma_obj_init(p[i], size_cls, gfp);
 		ma_checkers_alloc(p[i], size, size_cls, gfp);
+		if (ma_mprof_tick(size_cls))
+			ma_mprof_alloc(p[i], size_cls, NULL, _RET_IP_);
 	}
 	if (likely(got == nr))
 		return nr;
@@ -559,11 +571,16 @@ int ma_malloc_init(void)
 	err = ma_mcache_init();
 	if (err)
 		goto out_heap_exit;
-	err = ma_scav_init();
+	err = ma_mprof_init();
 	if (err)
 		goto out_mcache_exit;
+	err = ma_scav_init();
+	if (err)
+		goto out_mprof_exit;
 	return 0;
 
+out_mprof_exit:
+	ma_mprof_exit();
 out_mcache_exit:
 	ma_mcache_exit();
 out_heap_exit:
@@ -582,6 +599,7 @@ out_heap_exit:
 void ma_malloc_exit(void)
 {
 	ma_scav_exit();
+	ma_mprof_exit();
 	ma_mcache_exit();
 	/* The drains above leave empty spans on the centrals too. */
 	ma_central_trim_all();

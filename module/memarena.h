@@ -103,6 +103,8 @@
  * every object whose bit is clear holds ma_free_cookie(obj) in its first
  * word.  Objects in per-CPU stacks have their bit set and hold the cookie
  * too: the cookie is what makes a double free detectable.
+ * Invariant: @nsampled is the number of live objects of the span with a
+ * record in the heap profile (mprof.c); 0 whenever the span is not in use.
  */
 struct ma_span {
 	struct list_head list;		/* by state, see above */
@@ -114,6 +116,7 @@ struct ma_span {
 	u16 nelems;			/* small spans: objects in span */
 	u16 nalloc;			/* central->lock: bits set */
 	u16 freeindex;			/* central->lock: no clear bit below */
+	atomic_t nsampled;		/* live objects the profile sampled */
 	struct ma_central *central;	/* small spans: owning central */
 	struct memarena_arena *owner;	/* large spans: arena or NULL */
 	unsigned long allocbits[BITS_TO_LONGS(MA_MAX_OBJS_PER_SPAN)];
@@ -456,7 +459,8 @@ void ma_mcache_count_bad_free(void);
 
 int ma_malloc_init(void);
 void ma_malloc_exit(void);
-void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp);
+void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp,
+		     unsigned long ip);
 void ma_bad_free(const void *p, const char *why);
 bool ma_gfp_invalid(gfp_t gfp);
 
@@ -470,6 +474,57 @@ static __always_inline void ma_obj_init(void *p, size_t size, gfp_t gfp)
 		memset(p, 0, size);
 	else
 		*(unsigned long *)p = 0;
+}
+
+/* --- mprof.c (kernel only; no-ops in the userspace build) -------------- */
+
+/* Frames kept per sampled stack, from the allocator's caller outwards. */
+#define MA_MPROF_DEPTH		32
+
+/* One bucket of the heap profile, as ma_mprof_for_each() shows it. */
+struct ma_mprof_info {
+	unsigned int rate;		/* the profile rate now */
+	u64 dropped;			/* samples not recorded, memory short */
+	u64 id;
+	u64 size;
+	u64 allocs;
+	u64 alloc_bytes;
+	u64 frees;
+	u64 free_bytes;
+	const unsigned long *stk;	/* return addresses, caller first */
+	unsigned int nstk;
+};
+
+int ma_mprof_init(void);
+void ma_mprof_exit(void);
+void ma_mprof_alloc(void *p, u64 size, struct memarena_arena *owner,
+		    unsigned long ip);
+void ma_mprof_free(struct ma_span *s, const void *p);
+void ma_mprof_arena_destroy(struct memarena_arena *owner);
+u64 ma_mprof_sys(u64 *buck_hash_sys);
+
+#ifdef __KERNEL__
+DECLARE_PER_CPU(long, ma_mprof_next);
+
+/*
+ * Whether an allocation of @bytes is to be sampled (then call
+ * ma_mprof_alloc()): the fast path's whole cost of the heap profile.
+ */
+static __always_inline bool ma_mprof_tick(u64 bytes)
+{
+	return unlikely(this_cpu_sub_return(ma_mprof_next, bytes) < 0);
+}
+#else
+static inline bool ma_mprof_tick(u64 bytes)
+{
+	return false;
+}
+#endif
+
+/* A free of an object of @s: whether the profile must hear of it. */
+static __always_inline bool ma_mprof_has_samples(struct ma_span *s)
+{
+	return unlikely(atomic_read(&s->nsampled));
 }
 
 /* --- arena.c ----------------------------------------------------------- */
@@ -618,6 +673,13 @@ void ma_dev_exit(void);
 
 int __init ma_netlink_init(void);
 void ma_netlink_exit(void);
+
+/* mprof.c: the rate and the buckets, for the interfaces. */
+int ma_mprof_set_rate(unsigned int rate);
+int ma_mprof_for_each(u64 *next_id,
+		      int (*fn)(const struct ma_mprof_info *info, void *arg),
+		      void *arg);
+void ma_mprof_frame(char *buf, size_t len, unsigned long ip);
 #endif
 
 #endif /* _MEMARENA_INTERNAL_H */

@@ -4,9 +4,11 @@
  * every statistic, for everyone), MEMARENA_CMD_GET_CLASSES,
  * MEMARENA_CMD_GET_CPUS and MEMARENA_CMD_GET_ARENAS (dumps, one message
  * per size class, CPU or arena, for CAP_SYS_ADMIN unless stats_public:
- * ma_nl_detail_allowed()), the admin
- * commands MEMARENA_CMD_GC and MEMARENA_CMD_SET_LIMIT (GENL_ADMIN_PERM:
- * CAP_NET_ADMIN in the initial user namespace), and MEMARENA_CMD_CYCLE
+ * ma_nl_detail_allowed()), MEMARENA_CMD_GET_PROFILE (a dump of the heap
+ * profile's buckets, for CAP_SYS_ADMIN only), the admin commands
+ * MEMARENA_CMD_GC, MEMARENA_CMD_SET_LIMIT and MEMARENA_CMD_SET_PROFILE_RATE
+ * (GENL_ADMIN_PERM: CAP_NET_ADMIN in the initial user namespace), and
+ * MEMARENA_CMD_CYCLE
  * events on the "events" multicast group.  ABI:
  * include/uapi/linux/memarena.h; YNL description:
  * Documentation/netlink/specs/memarena.yaml; prose:
@@ -23,6 +25,7 @@
  */
 
 #include <linux/capability.h>
+#include <linux/kallsyms.h>
 #include <linux/kfifo.h>
 #include <linux/notifier.h>
 #include <linux/slab.h>
@@ -205,6 +208,49 @@ static int ma_nl_arena_fill(const struct ma_arena_info *a, void *arg)
 	return 0;
 }
 
+/* ma_mprof_for_each() callback: one GET_PROFILE message. */
+static int ma_nl_profile_fill(const struct ma_mprof_info *b, void *arg)
+{
+	struct ma_nl_dump_ctx *d = arg;
+	struct sk_buff *msg = d->msg;
+	char frame[KSYM_SYMBOL_LEN];
+	unsigned int i;
+	void *hdr;
+
+	hdr = genlmsg_put(msg, NETLINK_CB(d->cb->skb).portid,
+			  d->cb->nlh->nlmsg_seq, &ma_genl_family, NLM_F_MULTI,
+			  MEMARENA_CMD_GET_PROFILE);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, MEMARENA_A_PROFILE_RATE, b->rate) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_PROFILE_DROPPED, b->dropped,
+			      MEMARENA_A_PROFILE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_PROFILE_ID, b->id,
+			      MEMARENA_A_PROFILE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_PROFILE_SIZE, b->size,
+			      MEMARENA_A_PROFILE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_PROFILE_ALLOCS, b->allocs,
+			      MEMARENA_A_PROFILE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_PROFILE_ALLOC_BYTES,
+			      b->alloc_bytes, MEMARENA_A_PROFILE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_PROFILE_FREES, b->frees,
+			      MEMARENA_A_PROFILE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_PROFILE_FREE_BYTES,
+			      b->free_bytes, MEMARENA_A_PROFILE_PAD))
+		goto out_cancel;
+	for (i = 0; i < b->nstk; i++) {
+		ma_mprof_frame(frame, sizeof(frame), b->stk[i]);
+		if (nla_put_string(msg, MEMARENA_A_PROFILE_FRAME, frame))
+			goto out_cancel;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+
+out_cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
 static int ma_nl_cycle_fill(struct sk_buff *msg, const struct ma_cycle *c,
 			    u32 portid, u32 seq, int flags, u8 cmd)
 {
@@ -362,6 +408,22 @@ static int ma_nl_set_limit_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static int ma_nl_set_profile_rate_doit(struct sk_buff *skb,
+				       struct genl_info *info)
+{
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, MEMARENA_A_CTL_PROFILE_RATE)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the rate (MEMARENA_A_CTL_PROFILE_RATE, u32 bytes) is required");
+		return -EINVAL;
+	}
+	err = ma_mprof_set_rate(nla_get_u32(info->attrs[MEMARENA_A_CTL_PROFILE_RATE]));
+	if (err)
+		NL_SET_ERR_MSG(info->extack, "no memory to re-arm the CPUs");
+	return err;
+}
+
 /*
  * GET_CLASSES and GET_CPUS: for CAP_SYS_ADMIN only, unless stats_public
  * (stats.c, "Who may read what"), checked when the dump starts, before
@@ -478,6 +540,32 @@ static int ma_nl_arenas_dumpit(struct sk_buff *skb,
 	return skb->len;
 }
 
+/*
+ * GET_PROFILE: call stacks say where the kernel's code is and what it is
+ * doing: CAP_SYS_ADMIN always, as /proc/allocinfo is root's alone.
+ * cb->args[0] is the id of the next bucket to report.
+ */
+static int ma_nl_profile_start(struct netlink_callback *cb)
+{
+	if (!netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(cb->extack, "the heap profile needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	cb->args[0] = 1;
+	return 0;
+}
+
+static int ma_nl_profile_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	struct ma_nl_dump_ctx d = { .msg = skb, .cb = cb };
+	u64 next = cb->args[0];
+
+	ma_mprof_for_each(&next, ma_nl_profile_fill, &d);
+	cb->args[0] = next;
+	return skb->len;
+}
+
 /* --- tables ---------------------------------------------------------------- */
 
 /*
@@ -499,6 +587,7 @@ static const struct nla_policy ma_nl_ctl_policy[MEMARENA_A_CTL_MAX + 1] = {
 		.reject_message = "padding is not a request attribute",
 	},
 	[MEMARENA_A_CTL_LIMIT] = { .type = NLA_U64 },
+	[MEMARENA_A_CTL_PROFILE_RATE] = { .type = NLA_U32 },
 };
 
 static const struct genl_ops ma_nl_ops[] = {
@@ -543,6 +632,20 @@ static const struct genl_ops ma_nl_ops[] = {
 		.doit		= ma_nl_set_limit_doit,
 		.policy		= ma_nl_ctl_policy,
 		.maxattr	= MEMARENA_A_CTL_MAX,
+	},
+	{
+		.cmd		= MEMARENA_CMD_SET_PROFILE_RATE,
+		.flags		= GENL_ADMIN_PERM,
+		.doit		= ma_nl_set_profile_rate_doit,
+		.policy		= ma_nl_ctl_policy,
+		.maxattr	= MEMARENA_A_CTL_MAX,
+	},
+	{
+		.cmd		= MEMARENA_CMD_GET_PROFILE,
+		.start		= ma_nl_profile_start,
+		.dumpit		= ma_nl_profile_dumpit,
+		.policy		= ma_nl_noattr_policy,
+		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
 	},
 };
 

@@ -411,16 +411,16 @@ void memarena_read_memstats(struct memarena_memstats *ms)
 	ms->heap_idle = ms->heap_sys - ms->heap_inuse;
 	ms->lookups = 0;
 
-	/* No goroutine stacks and no heap profiling buckets in the kernel. */
+	/* No goroutine stacks in the kernel. */
 	ms->stack_inuse = 0;
 	ms->stack_sys = 0;
-	ms->buck_hash_sys = 0;
 
 	ms->mcache_sys = (u64)ma_mcache_size * num_possible_cpus();
 	ms->mcache_inuse = (u64)ma_mcache_size * num_online_cpus();
 	ms->mcache_bound = ma_mcache_bytes_bound;
 	ms->arenas = ma_arena_count();
-	ms->other_sys = ma_other_sys_bytes(ms->arenas);
+	ms->other_sys = ma_other_sys_bytes(ms->arenas) +
+			ma_mprof_sys(&ms->buck_hash_sys);
 
 	ms->sys = ms->heap_sys + ms->stack_sys + ms->mspan_sys +
 		  ms->mcache_sys + ms->buck_hash_sys + ms->gc_sys +
@@ -460,7 +460,8 @@ void ma_stats_cpu(unsigned int cpu, struct ma_cpu_stats *st)
 }
 
 /**
- * ma_other_sys_bytes() - OtherSys: memarena's own memory outside the heap
+ * ma_other_sys_bytes() - OtherSys: memarena's own memory outside the heap,
+ * but the heap profile's (ma_mprof_sys())
  * @arenas: number of memarena_arena structures
  *
  * The module image (text, data and bss, which holds struct ma_heap), the

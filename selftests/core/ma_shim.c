@@ -855,3 +855,39 @@ bool ma_scav_limit_room(u64 bytes)
 {
 	return true;
 }
+
+/*
+ * The heap profile (module/mprof.c) is kernel-only: stack traces, an
+ * rhashtable, IPIs.  ma_mprof_tick() never fires here, so no span ever
+ * has a sampled object.
+ */
+struct ma_span;
+struct memarena_arena;
+
+int ma_mprof_init(void)
+{
+	return 0;
+}
+
+void ma_mprof_exit(void)
+{
+}
+
+void ma_mprof_alloc(void *p, u64 size, struct memarena_arena *owner,
+		    unsigned long ip)
+{
+}
+
+void ma_mprof_free(struct ma_span *s, const void *p)
+{
+}
+
+void ma_mprof_arena_destroy(struct memarena_arena *owner)
+{
+}
+
+u64 ma_mprof_sys(u64 *buck_hash_sys)
+{
+	*buck_hash_sys = 0;
+	return 0;
+}

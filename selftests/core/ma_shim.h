@@ -108,6 +108,7 @@ typedef __s64 s64;
 #define __releases(x)
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
+#define _RET_IP_	((unsigned long)__builtin_return_address(0))
 
 #ifndef KBUILD_MODNAME
 #define KBUILD_MODNAME "memarena"
@@ -243,6 +244,15 @@ static inline void atomic64_inc(atomic64_t *v)
 static inline s64 atomic64_xchg(atomic64_t *v, s64 i)
 {
 	return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+typedef struct {
+	int counter;
+} atomic_t;
+
+static inline int atomic_read(const atomic_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
 }
 
 /* --- error pointers ----------------------------------------------------- */

@@ -129,6 +129,7 @@ enum {
 	MEMARENA_A_CTL_UNSPEC,
 	MEMARENA_A_CTL_PAD,
 	MEMARENA_A_CTL_LIMIT,			/* u64, bytes, 0 = no limit */
+	MEMARENA_A_CTL_PROFILE_RATE,		/* u32, bytes, 0 = off */
 
 	__MEMARENA_A_CTL_MAX,
 	MEMARENA_A_CTL_MAX = __MEMARENA_A_CTL_MAX - 1
@@ -177,6 +178,30 @@ enum {
 	MEMARENA_A_ARENA_MAX = __MEMARENA_A_ARENA_MAX - 1
 };
 
+/*
+ * One bucket of the heap profile: sampled allocations of one size from one
+ * call stack.  Counts are of samples, not unsampled estimates.
+ */
+enum {
+	MEMARENA_A_PROFILE_UNSPEC,
+	MEMARENA_A_PROFILE_PAD,
+	MEMARENA_A_PROFILE_RATE,		/* u32, bytes, when dumped */
+	MEMARENA_A_PROFILE_DROPPED,		/* u64, samples not recorded */
+	MEMARENA_A_PROFILE_ID,			/* u64, bucket, 1, 2, ... */
+	MEMARENA_A_PROFILE_SIZE,		/* u64, bytes of each object */
+	MEMARENA_A_PROFILE_ALLOCS,		/* u64, count, cumulative */
+	MEMARENA_A_PROFILE_ALLOC_BYTES,		/* u64, bytes, cumulative */
+	MEMARENA_A_PROFILE_FREES,		/* u64, count, cumulative */
+	MEMARENA_A_PROFILE_FREE_BYTES,		/* u64, bytes, cumulative */
+	MEMARENA_A_PROFILE_FRAME,		/* string, "function+0xoff [module]",
+						 * repeated, the allocator's
+						 * caller first
+						 */
+
+	__MEMARENA_A_PROFILE_MAX,
+	MEMARENA_A_PROFILE_MAX = __MEMARENA_A_PROFILE_MAX - 1
+};
+
 /**
  * enum memarena_cmd - commands of the "memarena" family
  * @MEMARENA_CMD_UNSPEC: never used
@@ -197,12 +222,19 @@ enum {
  * @MEMARENA_CMD_GET_ARENAS: dump: one message of MEMARENA_A_ARENA_*
  *	attributes per arena, in order of creation; needs CAP_SYS_ADMIN
  *	like GET_CLASSES
+ * @MEMARENA_CMD_SET_PROFILE_RATE: admin: set the heap profile's sampling
+ *	rate (MEMARENA_A_CTL_PROFILE_RATE, required), as the profile_rate
+ *	module parameter
+ * @MEMARENA_CMD_GET_PROFILE: dump: the heap profile, one message of
+ *	MEMARENA_A_PROFILE_* attributes per bucket, in order of creation;
+ *	needs CAP_SYS_ADMIN (call stacks), whatever stats_public says
  * @__MEMARENA_CMD_MAX: number of commands, do not use
  * @MEMARENA_CMD_MAX: highest command number
  *
- * GET, GET_CLASSES, GET_CPUS, GET_ARENAS and GC take no attributes; a request carrying
- * any, or a SET_LIMIT carrying others than MEMARENA_A_CTL_LIMIT, is refused
- * with EINVAL and an extack message.
+ * GET, GET_CLASSES, GET_CPUS, GET_ARENAS, GET_PROFILE and GC take no
+ * attributes; a request carrying any, or a SET_LIMIT or SET_PROFILE_RATE
+ * carrying others than the one it needs, is refused with EINVAL and an
+ * extack message.
  */
 enum memarena_cmd {
 	MEMARENA_CMD_UNSPEC,
@@ -213,6 +245,8 @@ enum memarena_cmd {
 	MEMARENA_CMD_SET_LIMIT,
 	MEMARENA_CMD_CYCLE,
 	MEMARENA_CMD_GET_ARENAS,
+	MEMARENA_CMD_SET_PROFILE_RATE,
+	MEMARENA_CMD_GET_PROFILE,
 
 	__MEMARENA_CMD_MAX,
 	MEMARENA_CMD_MAX = __MEMARENA_CMD_MAX - 1

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The heap profile, Go's mprof.go: sampled allocations by call stack.
+ *
+ * Each CPU counts allocated bytes down to its next sample (ma_mprof_next),
+ * drawn from an exponential distribution whose mean is the profile rate,
+ * as Go's nextSample() draws it; the allocation fast path pays one
+ * subtraction and one branch for it (ma_mprof_tick()).  The allocation
+ * that takes the count below zero is sampled: its kernel call stack, from
+ * the allocator's caller outwards, and its size (the size class's, or the
+ * whole pages of a large object, as TotalAlloc counts it) select a bucket,
+ * made on first use and kept until unload, whose allocation counters go
+ * up.  A record of the object (address, bucket, owning user arena) goes
+ * into the sampled-object table and the object's span counts it in
+ * nsampled, so that a free, on any CPU, looks an object up only in spans
+ * that hold a sampled one (one load and one branch for the others), and
+ * counts the free in the bucket.  A destroyed user arena's sampled
+ * objects are found by their owner.
+ *
+ * Unlike Go's, the counts are current: a free counts when it happens,
+ * there is no garbage collection cycle to wait for.
+ *
+ * Memory: the buckets and their hash table are BuckHashSys, as in Go; the
+ * object records and their table are OtherSys, like Go's specialprofile
+ * records.
+ *
+ * Locking: ma_mprof_lock (irq-safe, innermost, taken with no other
+ * memarena lock held) serialises bucket creation; buckets are found
+ * under RCU and their counters are atomics.  The object table is an
+ * rhashtable (its own bucket locks).  Every allocation here is GFP_NOWAIT:
+ * a sample that cannot be recorded is counted as dropped, never waited
+ * for.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/jhash.h>
+#include <linux/kallsyms.h>
+#include <linux/math64.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/rculist.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/stacktrace.h>
+
+#include "memarena.h"
+
+/* Go's MemProfileRate: one sample per 512 KiB allocated, on average. */
+#define MA_MPROF_DEFAULT_RATE	(512 * 1024)
+/* Frames looked at above the caller: the allocator's own, the unwinder's. */
+#define MA_MPROF_SKIP_MAX	8
+/* Bucket hash chains (Go has 179999; kernel call sites are fewer). */
+#define MA_MPROF_HASH_BITS	12
+/* Go's fastexprand(): 26 random bits, the mean capped to avoid overflow. */
+#define MA_MPROF_RAND_BITS	26
+#define MA_MPROF_MEAN_MAX	0x7000000
+/* ln(2) in units of 2^-32 */
+#define MA_MPROF_LN2_Q32	2977044472U
+
+/*
+ * struct ma_mprof_bucket - sampled allocations of one size from one stack
+ *
+ * Immutable but for the counters once on ma_mprof_hash.  Invariant: a
+ * free is counted after its allocation (the object reaches its user only
+ * once both counters went up), so a reader that reads @frees before
+ * @allocs (smp_rmb()) sees allocs >= frees; the same for the bytes.
+ */
+struct ma_mprof_bucket {
+	struct hlist_node hnode;	/* ma_mprof_hash chain, RCU */
+	struct list_head node;		/* ma_mprof_buckets, RCU, append only */
+	u64 id;				/* 1, 2, ... in order of creation */
+	u64 size;
+	atomic64_t allocs;
+	atomic64_t alloc_bytes;
+	atomic64_t frees;
+	atomic64_t free_bytes;
+	u32 hash;
+	u32 nstk;
+	unsigned long stk[];		/* return addresses, caller first */
+};
+
+/* struct ma_mprof_obj - a live sampled object (Go's specialprofile) */
+struct ma_mprof_obj {
+	struct rhash_head node;
+	unsigned long addr;		/* the key */
+	struct ma_mprof_bucket *b;
+	struct memarena_arena *owner;	/* user arena, or NULL */
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params ma_mprof_obj_params = {
+	.key_len		= sizeof(unsigned long),
+	.key_offset		= offsetof(struct ma_mprof_obj, addr),
+	.head_offset		= offsetof(struct ma_mprof_obj, node),
+	.automatic_shrinking	= true,
+};
+
+/* Bytes to allocate on this CPU before the next sample; < 0: sample. */
+DEFINE_PER_CPU(long, ma_mprof_next) = LONG_MAX;
+
+static unsigned int ma_mprof_rate = MA_MPROF_DEFAULT_RATE;
+/* The tables below exist; cleared under kernel_param_lock() at exit. */
+static bool ma_mprof_ready;
+static DEFINE_MUTEX(ma_mprof_rate_mutex);
+
+static DEFINE_SPINLOCK(ma_mprof_lock);
+static struct hlist_head *ma_mprof_hash;	/* ma_mprof_lock for writers */
+static LIST_HEAD(ma_mprof_buckets);		/* ma_mprof_lock for writers */
+static u64 ma_mprof_nbuckets;			/* ma_mprof_lock */
+static atomic64_t ma_mprof_bucket_bytes;	/* BuckHashSys */
+static struct rhashtable ma_mprof_objs;
+static atomic_long_t ma_mprof_nobjs;		/* records, for OtherSys */
+static atomic_long_t ma_mprof_arena_objs;	/* of them, in user arenas */
+static atomic64_t ma_mprof_dropped;
+
+/* log2(@x) in units of 2^-16, for 1 <= @x < 2^32: no FPU in the kernel. */
+static u32 ma_log2_q16(u32 x)
+{
+	unsigned int ip = fls(x) - 1, i;
+	u64 m = (u64)x << (31 - ip);	/* in [2^31, 2^32): 1.0 .. 2.0 */
+	u32 r = ip << 16;
+
+	for (i = 16; i-- > 0; ) {
+		m = (m * m) >> 31;
+		if (m >= BIT_ULL(32)) {
+			m >>= 1;
+			r |= BIT(i);
+		}
+	}
+	return r;
+}
+
+/*
+ * ma_mprof_draw() - bytes to the next sample, Go's nextSample(): an
+ * exponential variate of mean @rate, -ln(q / 2^26) * rate for q uniform
+ * in 1 .. 2^26; LONG_MAX (never) for 0, 0 (every allocation) for 1.
+ */
+static long ma_mprof_draw(unsigned int rate)
+{
+	u32 q;
+	u64 d;
+
+	if (!rate)
+		return LONG_MAX;
+	if (rate == 1)
+		return 0;
+	q = (get_random_u32() >> (32 - MA_MPROF_RAND_BITS)) + 1;
+	/* -log2(q / 2^26) >= 0, in units of 2^-16; times the mean. */
+	d = ((u64)MA_MPROF_RAND_BITS << 16) - ma_log2_q16(q);
+	d = (d * min_t(u32, rate, MA_MPROF_MEAN_MAX)) >> 16;
+	return mul_u64_u32_shr(d, MA_MPROF_LN2_Q32, 32) + 1;
+}
+
+/* Whether two stacks and sizes are one bucket's. */
+static bool ma_mprof_match(const struct ma_mprof_bucket *b, u32 hash,
+			   const unsigned long *stk, unsigned int n, u64 size)
+{
+	return b->hash == hash && b->size == size && b->nstk == n &&
+	       !memcmp(b->stk, stk, n * sizeof(*stk));
+}
+
+/* The bucket of @stk and @size, made if new; NULL when memory is short. */
+static struct ma_mprof_bucket *ma_mprof_bucket(const unsigned long *stk,
+					       unsigned int n, u64 size)
+{
+	u32 hash = jhash(stk, n * sizeof(*stk), (u32)size);
+	struct hlist_head *head = &ma_mprof_hash[hash_32(hash, MA_MPROF_HASH_BITS)];
+	struct ma_mprof_bucket *b, *nb;
+	unsigned long flags;
+	size_t bytes;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(b, head, hnode)
+		if (ma_mprof_match(b, hash, stk, n, size))
+			goto out_unlock_rcu;
+	rcu_read_unlock();
+
+	bytes = struct_size(nb, stk, n);
+	nb = kmalloc(bytes, GFP_NOWAIT | __GFP_NOWARN);
+	if (!nb)
+		return NULL;
+	nb->size = size;
+	nb->hash = hash;
+	nb->nstk = n;
+	memcpy(nb->stk, stk, n * sizeof(*stk));
+	atomic64_set(&nb->allocs, 0);
+	atomic64_set(&nb->alloc_bytes, 0);
+	atomic64_set(&nb->frees, 0);
+	atomic64_set(&nb->free_bytes, 0);
+
+	spin_lock_irqsave(&ma_mprof_lock, flags);
+	/* Another CPU may have made it meanwhile. */
+	hlist_for_each_entry(b, head, hnode)
+		if (ma_mprof_match(b, hash, stk, n, size))
+			break;
+	if (!b) {
+		nb->id = ++ma_mprof_nbuckets;
+		hlist_add_head_rcu(&nb->hnode, head);
+		list_add_tail_rcu(&nb->node, &ma_mprof_buckets);
+		atomic64_add(kmalloc_size_roundup(bytes), &ma_mprof_bucket_bytes);
+		b = nb;
+		nb = NULL;
+	}
+	spin_unlock_irqrestore(&ma_mprof_lock, flags);
+	kfree(nb);
+	return b;
+
+out_unlock_rcu:
+	rcu_read_unlock();
+	return b;
+}
+
+/**
+ * ma_mprof_alloc() - record a sampled allocation, Go's profilealloc()
+ * @p: the object, live and not yet returned to the caller
+ * @size: its bytes as TotalAlloc counts them
+ * @owner: the user arena it belongs to, or NULL
+ * @ip: the return address into the allocator's caller (_RET_IP_ of the
+ *	exported entry point): the stack is kept from that frame outwards
+ *
+ * Draws this CPU's next sample first, then records the object.  Called
+ * when ma_mprof_tick() says so.
+ *
+ * Context: As the allocation: any context but NMI, never sleeps.
+ */
+void ma_mprof_alloc(void *p, u64 size, struct memarena_arena *owner,
+		    unsigned long ip)
+{
+	unsigned long entries[MA_MPROF_DEPTH + MA_MPROF_SKIP_MAX];
+	unsigned int rate = READ_ONCE(ma_mprof_rate);
+	struct ma_mprof_bucket *b;
+	struct ma_mprof_obj *o;
+	unsigned int n, i;
+	struct ma_span *s;
+
+	/* Migration since the tick re-arms another CPU: harmless. */
+	this_cpu_write(ma_mprof_next, ma_mprof_draw(rate));
+	if (!rate || !READ_ONCE(ma_mprof_ready))
+		return;
+
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	for (i = 0; i < n && entries[i] != ip; i++)
+		;
+	if (i == n) {		/* not found by the unwinder: the caller alone */
+		entries[0] = ip;
+		i = 0;
+		n = 1;
+	}
+	b = ma_mprof_bucket(entries + i, min_t(unsigned int, n - i, MA_MPROF_DEPTH),
+			    size);
+	if (!b)
+		goto out_dropped;
+	o = kmalloc(sizeof(*o), GFP_NOWAIT | __GFP_NOWARN);
+	if (!o)
+		goto out_dropped;
+	o->addr = (unsigned long)p;
+	o->b = b;
+	o->owner = owner;
+
+	rcu_read_lock();
+	s = ma_span_of(p);	/* stable: @p is live */
+	atomic_inc(&s->nsampled);
+	if (rhashtable_insert_fast(&ma_mprof_objs, &o->node, ma_mprof_obj_params)) {
+		atomic_dec(&s->nsampled);
+		rcu_read_unlock();
+		kfree(o);
+		goto out_dropped;
+	}
+	rcu_read_unlock();
+	atomic_long_inc(&ma_mprof_nobjs);
+	if (owner)
+		atomic_long_inc(&ma_mprof_arena_objs);
+	atomic64_add(size, &b->alloc_bytes);
+	atomic64_inc(&b->allocs);
+	return;
+
+out_dropped:
+	atomic64_inc(&ma_mprof_dropped);
+}
+
+/* Count the free of a record's object; the record is out of the table. */
+static void ma_mprof_forget(struct ma_span *s, struct ma_mprof_obj *o)
+{
+	struct ma_mprof_bucket *b = o->b;
+
+	atomic_dec(&s->nsampled);
+	atomic_long_dec(&ma_mprof_nobjs);
+	if (o->owner)
+		atomic_long_dec(&ma_mprof_arena_objs);
+	atomic64_add(b->size, &b->free_bytes);
+	atomic64_inc(&b->frees);
+	kfree_rcu(o, rcu);
+}
+
+/**
+ * ma_mprof_free() - count the free of an object of a span with sampled ones
+ * @s: the object's span, whose nsampled is not zero
+ * @p: the object, validated, not yet given back
+ *
+ * Context: Any context but NMI, under rcu_read_lock().
+ */
+void ma_mprof_free(struct ma_span *s, const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	struct ma_mprof_obj *o;
+
+	o = rhashtable_lookup(&ma_mprof_objs, &addr, ma_mprof_obj_params);
+	/* Only one of two racing (bad) frees removes it. */
+	if (!o || rhashtable_remove_fast(&ma_mprof_objs, &o->node,
+					 ma_mprof_obj_params))
+		return;
+	ma_mprof_forget(s, o);
+}
+
+/**
+ * ma_mprof_arena_destroy() - count the frees of a user arena's sampled objects
+ * @owner: the arena, whose objects are about to be freed all at once
+ *
+ * Context: Process context, before the arena's spans are given back.
+ */
+void ma_mprof_arena_destroy(struct memarena_arena *owner)
+{
+	struct rhashtable_iter iter;
+	struct ma_mprof_obj *o;
+
+	if (!atomic_long_read(&ma_mprof_arena_objs))
+		return;
+	rhashtable_walk_enter(&ma_mprof_objs, &iter);
+	rhashtable_walk_start(&iter);
+	while ((o = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(o))		/* -EAGAIN: resized, walk on */
+			continue;
+		if (o->owner != owner ||
+		    rhashtable_remove_fast(&ma_mprof_objs, &o->node,
+					   ma_mprof_obj_params))
+			continue;
+		ma_mprof_forget(ma_span_of((void *)o->addr), o);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+/**
+ * ma_mprof_for_each() - call a function for each bucket, in order of id
+ * @next_id: the first id to report; on return, the id to start from next
+ *	time (one past the last bucket @fn accepted)
+ * @fn: called under rcu_read_lock() for each bucket with an id of at
+ *	least *@next_id; a non-zero return stops the walk there
+ * @arg: passed to @fn
+ *
+ * Context: Process context.
+ * Return: 0 after the last bucket, or what @fn returned.
+ */
+int ma_mprof_for_each(u64 *next_id,
+		      int (*fn)(const struct ma_mprof_info *info, void *arg),
+		      void *arg)
+{
+	struct ma_mprof_bucket *b;
+	struct ma_mprof_info info;
+	int err = 0;
+
+	info.rate = READ_ONCE(ma_mprof_rate);
+	info.dropped = atomic64_read(&ma_mprof_dropped);
+	rcu_read_lock();
+	list_for_each_entry_rcu(b, &ma_mprof_buckets, node) {
+		if (b->id < *next_id)
+			continue;
+		info.id = b->id;
+		info.size = b->size;
+		info.frees = atomic64_read(&b->frees);
+		info.free_bytes = atomic64_read(&b->free_bytes);
+		/* Frees before allocations: see struct ma_mprof_bucket. */
+		smp_rmb();
+		info.allocs = atomic64_read(&b->allocs);
+		info.alloc_bytes = atomic64_read(&b->alloc_bytes);
+		info.stk = b->stk;
+		info.nstk = b->nstk;
+		err = fn(&info, arg);
+		if (err)
+			break;
+		*next_id = b->id + 1;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+/**
+ * ma_mprof_frame() - a frame as userspace may see it
+ * @buf: where to write "function+0xoff [module]"
+ * @len: its size
+ * @ip: a return address from a bucket's stack
+ *
+ * Never the address itself: "?" when kallsyms has no name for it.
+ *
+ * Context: Any context.
+ */
+void ma_mprof_frame(char *buf, size_t len, unsigned long ip)
+{
+	char *slash, *end;
+
+	/* %pB: the call's symbol, though a return address may be past it. */
+	snprintf(buf, len, "%pB", (void *)ip);
+	if (!strncmp(buf, "0x", 2)) {
+		strscpy(buf, "?", len);
+		return;
+	}
+	/* "f+0x1c/0x80 [mod]" -> "f+0x1c [mod]" */
+	slash = strchr(buf, '/');
+	if (slash) {
+		end = strchr(slash, ' ');
+		memmove(slash, end ? end : "", strlen(end ? end : "") + 1);
+	}
+}
+
+/**
+ * ma_mprof_sys() - memory the profile holds
+ * @buck_hash_sys: set to the bytes of buckets and their hash table
+ *
+ * Context: Any context.
+ * Return: the bytes of sampled-object records and their table (OtherSys).
+ */
+u64 ma_mprof_sys(u64 *buck_hash_sys)
+{
+	const struct bucket_table *tbl;
+	u64 bytes;
+
+	if (!READ_ONCE(ma_mprof_ready)) {
+		*buck_hash_sys = 0;
+		return 0;
+	}
+	*buck_hash_sys = atomic64_read(&ma_mprof_bucket_bytes) +
+			 sizeof(*ma_mprof_hash) * BIT(MA_MPROF_HASH_BITS);
+	bytes = atomic_long_read(&ma_mprof_nobjs) *
+		kmalloc_size_roundup(sizeof(struct ma_mprof_obj));
+	rcu_read_lock();
+	tbl = rcu_dereference(ma_mprof_objs.tbl);
+	bytes += sizeof(*tbl) + (u64)tbl->size * sizeof(tbl->buckets[0]);
+	rcu_read_unlock();
+	return bytes;
+}
+
+/* Each CPU takes its draw from @arg, indexed by CPU id: see below. */
+static void ma_mprof_arm_cpu(void *arg)
+{
+	this_cpu_write(ma_mprof_next, ((long *)arg)[smp_processor_id()]);
+}
+
+/*
+ * Re-arm every CPU for @rate.  A CPU's count may only be written by that
+ * CPU (the tick's subtraction is not atomic against other CPUs), so the
+ * draws are made here and written by each CPU in an IPI; offline CPUs
+ * are written directly.
+ */
+static int ma_mprof_arm(unsigned int rate)
+{
+	unsigned int cpu;
+	long *next;
+
+	next = kmalloc_array(nr_cpu_ids, sizeof(*next), GFP_KERNEL);
+	if (!next)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		next[cpu] = ma_mprof_draw(rate);
+	cpus_read_lock();
+	on_each_cpu(ma_mprof_arm_cpu, next, 1);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			per_cpu(ma_mprof_next, cpu) = next[cpu];
+	cpus_read_unlock();
+	kfree(next);
+	return 0;
+}
+
+/**
+ * ma_mprof_set_rate() - set the profile rate, as Go's MemProfileRate
+ * @rate: mean bytes between samples; 0 off, 1 every allocation
+ *
+ * Takes effect at once on every CPU.  Buckets keep their counts: a
+ * profile read after a change scales earlier samples with the new rate,
+ * as Go's does (set it once, early).
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int ma_mprof_set_rate(unsigned int rate)
+{
+	int err = 0;
+
+	mutex_lock(&ma_mprof_rate_mutex);
+	WRITE_ONCE(ma_mprof_rate, rate);
+	if (READ_ONCE(ma_mprof_ready))
+		err = ma_mprof_arm(rate);
+	mutex_unlock(&ma_mprof_rate_mutex);
+	return err;
+}
+
+static int ma_param_set_profile_rate(const char *val,
+				     const struct kernel_param *kp)
+{
+	unsigned int rate;
+	int err = kstrtouint(val, 0, &rate);
+
+	return err ? err : ma_mprof_set_rate(rate);
+}
+
+static const struct kernel_param_ops ma_profile_rate_ops = {
+	.set	= ma_param_set_profile_rate,
+	.get	= param_get_uint,
+};
+module_param_cb(profile_rate, &ma_profile_rate_ops, &ma_mprof_rate, 0644);
+MODULE_PARM_DESC(profile_rate,
+		 "Heap profile: mean bytes allocated between samples (default 524288, as Go's MemProfileRate; 0: off; 1: every allocation)");
+
+/**
+ * ma_mprof_init() - make the profile's tables and arm every CPU
+ *
+ * Context: Process context, module init.
+ * Return: 0, or a negative errno.
+ */
+int ma_mprof_init(void)
+{
+	int err;
+
+	ma_mprof_hash = kcalloc(BIT(MA_MPROF_HASH_BITS), sizeof(*ma_mprof_hash),
+				GFP_KERNEL);
+	if (!ma_mprof_hash)
+		return -ENOMEM;
+	err = rhashtable_init(&ma_mprof_objs, &ma_mprof_obj_params);
+	if (err)
+		goto out_free_hash;
+	mutex_lock(&ma_mprof_rate_mutex);
+	err = ma_mprof_arm(ma_mprof_rate);
+	if (!err)
+		WRITE_ONCE(ma_mprof_ready, true);
+	mutex_unlock(&ma_mprof_rate_mutex);
+	if (err)
+		goto out_destroy_objs;
+	return 0;
+
+out_destroy_objs:
+	rhashtable_destroy(&ma_mprof_objs);
+out_free_hash:
+	kfree(ma_mprof_hash);
+	ma_mprof_hash = NULL;
+	return err;
+}
+
+static void ma_mprof_obj_free(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/**
+ * ma_mprof_exit() - free the profile
+ *
+ * Records of objects never freed (leaks, reported by the heap) go too.
+ *
+ * Context: Process context, module exit: nobody allocates any more.
+ */
+void ma_mprof_exit(void)
+{
+	struct ma_mprof_bucket *b, *tmp;
+
+	kernel_param_lock(THIS_MODULE);
+	mutex_lock(&ma_mprof_rate_mutex);
+	WRITE_ONCE(ma_mprof_ready, false);
+	mutex_unlock(&ma_mprof_rate_mutex);
+	kernel_param_unlock(THIS_MODULE);
+
+	rhashtable_free_and_destroy(&ma_mprof_objs, ma_mprof_obj_free, NULL);
+	list_for_each_entry_safe(b, tmp, &ma_mprof_buckets, node)
+		kfree(b);
+	INIT_LIST_HEAD(&ma_mprof_buckets);
+	ma_mprof_nbuckets = 0;
+	atomic64_set(&ma_mprof_bucket_bytes, 0);
+	kfree(ma_mprof_hash);
+	ma_mprof_hash = NULL;
+}
