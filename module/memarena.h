@@ -493,6 +493,7 @@ struct ma_mprof_info {
 	u64 free_bytes;
 	const unsigned long *stk;	/* return addresses, caller first */
 	unsigned int nstk;
+	const char *names;		/* see ma_mprof_frame() */
 };
 
 int ma_mprof_init(void);
@@ -679,7 +680,8 @@ int ma_mprof_set_rate(unsigned int rate);
 int ma_mprof_for_each(u64 *next_id,
 		      int (*fn)(const struct ma_mprof_info *info, void *arg),
 		      void *arg);
-void ma_mprof_frame(char *buf, size_t len, unsigned long ip);
+void ma_mprof_frame(const struct ma_mprof_info *info, unsigned int i,
+		    char *buf, size_t len);
 #endif
 
 #endif /* _MEMARENA_INTERNAL_H */

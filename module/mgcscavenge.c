@@ -147,15 +147,18 @@ static u64 ma_scav_goal(u64 inuse)
 static u64 ma_scav_footprint(u64 *heap_retained, u64 *inuse)
 {
 	u64 sys = READ_ONCE(ma_heap.sys), released = READ_ONCE(ma_heap.released);
+	u64 profile, buck_hash;
 
 	/* Empty spans the centrals keep are idle, whatever HeapInuse says. */
 	*inuse = READ_ONCE(ma_heap.inuse);
 	*inuse -= min(*inuse, ma_central_empty_bytes());
 	*heap_retained = sys - released;
+	/* The heap profile's share of OtherSys, and BuckHashSys: as stats.c. */
+	profile = ma_mprof_sys(&buck_hash);
 	return *heap_retained + READ_ONCE(ma_heap.spanalloc.sys) +
 	       READ_ONCE(ma_heap.gc_sys) +
 	       (u64)ma_mcache_size * num_possible_cpus() +
-	       ma_other_sys_bytes(ma_arena_count());
+	       ma_other_sys_bytes(ma_arena_count()) + profile + buck_hash;
 }
 
 static bool ma_scav_over_limit(void)

@@ -20,6 +20,12 @@
  * Unlike Go's, the counts are current: a free counts when it happens,
  * there is no garbage collection cycle to wait for.
  *
+ * Stacks are kept as return addresses and symbolised when the profile
+ * is read, but for those of a module being unloaded: a module notifier
+ * names their frames while the module's symbols still exist, and takes
+ * the bucket out of the hash, so that another module loaded at the same
+ * addresses gets buckets of its own.
+ *
  * Memory: the buckets and their hash table are BuckHashSys, as in Go; the
  * object records and their table are OtherSys, like Go's specialprofile
  * records.
@@ -38,6 +44,7 @@
 #include <linux/jhash.h>
 #include <linux/kallsyms.h>
 #include <linux/math64.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
@@ -78,10 +85,19 @@ struct ma_mprof_bucket {
 	atomic64_t alloc_bytes;
 	atomic64_t frees;
 	atomic64_t free_bytes;
+	/*
+	 * NULL while the stack's code is loaded; then the frames' names,
+	 * each NUL-terminated, or ma_mprof_unnamed: set once, with release,
+	 * by ma_mprof_module_going(), and the bucket is off the hash.
+	 */
+	const char *names;
 	u32 hash;
 	u32 nstk;
 	unsigned long stk[];		/* return addresses, caller first */
 };
+
+/* The names of a bucket whose module went while memory was short. */
+static const char ma_mprof_unnamed[] = "";
 
 /* struct ma_mprof_obj - a live sampled object (Go's specialprofile) */
 struct ma_mprof_obj {
@@ -160,6 +176,7 @@ static bool ma_mprof_match(const struct ma_mprof_bucket *b, u32 hash,
 			   const unsigned long *stk, unsigned int n, u64 size)
 {
 	return b->hash == hash && b->size == size && b->nstk == n &&
+	       !READ_ONCE(b->names) &&
 	       !memcmp(b->stk, stk, n * sizeof(*stk));
 }
 
@@ -184,6 +201,7 @@ static struct ma_mprof_bucket *ma_mprof_bucket(const unsigned long *stk,
 	if (!nb)
 		return NULL;
 	nb->size = size;
+	nb->names = NULL;
 	nb->hash = hash;
 	nb->nstk = n;
 	memcpy(nb->stk, stk, n * sizeof(*stk));
@@ -379,6 +397,8 @@ int ma_mprof_for_each(u64 *next_id,
 		info.alloc_bytes = atomic64_read(&b->alloc_bytes);
 		info.stk = b->stk;
 		info.nstk = b->nstk;
+		/* Pairs with ma_mprof_module_going(): the names, written. */
+		info.names = smp_load_acquire(&b->names);
 		err = fn(&info, arg);
 		if (err)
 			break;
@@ -388,23 +408,14 @@ int ma_mprof_for_each(u64 *next_id,
 	return err;
 }
 
-/**
- * ma_mprof_frame() - a frame as userspace may see it
- * @buf: where to write "function+0xoff [module]"
- * @len: its size
- * @ip: a return address from a bucket's stack
- *
- * Never the address itself: "?" when kallsyms has no name for it.
- *
- * Context: Any context.
- */
-void ma_mprof_frame(char *buf, size_t len, unsigned long ip)
+/* A return address as userspace may see it: "function+0xoff [module]". */
+static void ma_mprof_name(char *buf, size_t len, unsigned long ip)
 {
 	char *slash, *end;
 
 	/* %pB: the call's symbol, though a return address may be past it. */
 	snprintf(buf, len, "%pB", (void *)ip);
-	if (!strncmp(buf, "0x", 2)) {
+	if (!strncmp(buf, "0x", 2)) {	/* never the address itself */
 		strscpy(buf, "?", len);
 		return;
 	}
@@ -415,6 +426,81 @@ void ma_mprof_frame(char *buf, size_t len, unsigned long ip)
 		memmove(slash, end ? end : "", strlen(end ? end : "") + 1);
 	}
 }
+
+/**
+ * ma_mprof_frame() - one frame of a bucket, as userspace may see it
+ * @info: the bucket, from ma_mprof_for_each()
+ * @i: the frame, below @info->nstk
+ * @buf: where to write "function+0xoff [module]"
+ * @len: its size
+ *
+ * Never an address: "?" where kallsyms has no name.
+ *
+ * Context: Any context.
+ */
+void ma_mprof_frame(const struct ma_mprof_info *info, unsigned int i,
+		    char *buf, size_t len)
+{
+	const char *name = info->names;
+
+	if (!name) {
+		ma_mprof_name(buf, len, info->stk[i]);
+		return;
+	}
+	if (name == ma_mprof_unnamed) {
+		strscpy(buf, "?", len);
+		return;
+	}
+	while (i--)
+		name += strlen(name) + 1;
+	strscpy(buf, name, len);
+}
+
+/*
+ * A module is going: name the frames of every bucket with one in its
+ * code while its symbols exist, and retire the bucket from the hash.
+ * Buckets are never freed while the notifier is registered.
+ */
+static int ma_mprof_module_going(struct notifier_block *nb,
+				 unsigned long action, void *data)
+{
+	struct ma_mprof_bucket *b;
+	struct module *mod = data;
+	char name[KSYM_SYMBOL_LEN];
+	unsigned int i, n;
+	size_t bytes;
+	char *names;
+
+	if (action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	list_for_each_entry_rcu(b, &ma_mprof_buckets, node, true) {
+		if (READ_ONCE(b->names))
+			continue;
+		for (i = 0; i < b->nstk && !within_module(b->stk[i], mod); i++)
+			;
+		if (i == b->nstk)
+			continue;
+		for (bytes = 0, i = 0; i < b->nstk; i++) {
+			ma_mprof_name(name, sizeof(name), b->stk[i]);
+			bytes += strlen(name) + 1;
+		}
+		names = kmalloc(bytes, GFP_KERNEL);
+		if (names) {
+			for (n = 0, i = 0; i < b->nstk; i++) {
+				ma_mprof_name(name, sizeof(name), b->stk[i]);
+				n += strscpy(names + n, name, bytes - n) + 1;
+			}
+			atomic64_add(kmalloc_size_roundup(bytes), &ma_mprof_bucket_bytes);
+		}
+		/* Pairs with ma_mprof_for_each(): publish them written. */
+		smp_store_release(&b->names, names ? names : ma_mprof_unnamed);
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block ma_mprof_module_nb = {
+	.notifier_call = ma_mprof_module_going,
+};
 
 /**
  * ma_mprof_sys() - memory the profile holds
@@ -532,15 +618,20 @@ int ma_mprof_init(void)
 	err = rhashtable_init(&ma_mprof_objs, &ma_mprof_obj_params);
 	if (err)
 		goto out_free_hash;
+	err = register_module_notifier(&ma_mprof_module_nb);
+	if (err)
+		goto out_destroy_objs;
 	mutex_lock(&ma_mprof_rate_mutex);
 	err = ma_mprof_arm(ma_mprof_rate);
 	if (!err)
 		WRITE_ONCE(ma_mprof_ready, true);
 	mutex_unlock(&ma_mprof_rate_mutex);
 	if (err)
-		goto out_destroy_objs;
+		goto out_unregister_notifier;
 	return 0;
 
+out_unregister_notifier:
+	unregister_module_notifier(&ma_mprof_module_nb);
 out_destroy_objs:
 	rhashtable_destroy(&ma_mprof_objs);
 out_free_hash:
@@ -570,10 +661,14 @@ void ma_mprof_exit(void)
 	WRITE_ONCE(ma_mprof_ready, false);
 	mutex_unlock(&ma_mprof_rate_mutex);
 	kernel_param_unlock(THIS_MODULE);
+	unregister_module_notifier(&ma_mprof_module_nb);
 
 	rhashtable_free_and_destroy(&ma_mprof_objs, ma_mprof_obj_free, NULL);
-	list_for_each_entry_safe(b, tmp, &ma_mprof_buckets, node)
+	list_for_each_entry_safe(b, tmp, &ma_mprof_buckets, node) {
+		if (b->names != ma_mprof_unnamed)
+			kfree(b->names);
 		kfree(b);
+	}
 	INIT_LIST_HEAD(&ma_mprof_buckets);
 	ma_mprof_nbuckets = 0;
 	atomic64_set(&ma_mprof_bucket_bytes, 0);

@@ -239,7 +239,7 @@ static int ma_nl_profile_fill(const struct ma_mprof_info *b, void *arg)
 			      b->free_bytes, MEMARENA_A_PROFILE_PAD))
 		goto out_cancel;
 	for (i = 0; i < b->nstk; i++) {
-		ma_mprof_frame(frame, sizeof(frame), b->stk[i]);
+		ma_mprof_frame(b, i, frame, sizeof(frame));
 		if (nla_put_string(msg, MEMARENA_A_PROFILE_FRAME, frame))
 			goto out_cancel;
 	}
