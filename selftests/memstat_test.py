@@ -70,7 +70,7 @@ WAIT_S = 60		# for a condition: only a hang takes that long
 NUM_CLASSES = 67
 
 COMMANDS = ['arenas', 'classes', 'cpus', 'explain', 'fields', 'gc', 'help',
-            'limit', 'monitor', 'show', 'watch']
+            'limit', 'monitor', 'profile', 'profile-rate', 'show', 'watch']
 
 # client_golang's go_memstats_* metrics (prometheus/go_collector.go):
 # name -> type.  lookups_total and gc_cpu_fraction are those of its older

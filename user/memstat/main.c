@@ -450,6 +450,9 @@ int main(int argc, char **argv)
 	} else {
 		cmd = find_cmd("show");
 	}
+	if ((cmd->flags & CMD_PPROF_DEFAULT) && !format_set && outfile &&
+	    strlen(outfile) > 6 && !strcmp(outfile + strlen(outfile) - 6, ".pb.gz"))
+		ctx.format = FMT_PPROF;
 	rc = check_cmd(&ctx, cmd, opts, outfile);
 	if (rc)
 		return rc;

@@ -21,6 +21,7 @@
  *   explain.c     memstat explain
  *   monitor.c     memstat monitor (and the cycle printer gc shares)
  *   admin.c       memstat gc, memstat limit
+ *   profile.c     memstat profile, memstat profile-rate
  *
  * Commands register themselves with MEMSTAT_COMMAND() in their own file,
  * the way iw's COMMAND() does: the macro puts a pointer to the command in
@@ -76,6 +77,7 @@ enum {
 enum {
 	CMD_STREAM	= 1 << 0,	/* prints until stopped: no -o */
 	CMD_NETLINK	= 1 << 1,	/* netlink only: no --proc */
+	CMD_PPROF_DEFAULT = 1 << 2,	/* -o FILE.pb.gz without -f: pprof */
 };
 
 struct ms_ctx {
