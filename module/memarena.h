@@ -23,6 +23,10 @@
  *    allocator (free spans), the heap arena list, the span structure
  *    allocator and the arena index writers.
  *
+ * Apart: the heap profile's ma_mprof_lock and sampled-object chain locks
+ * (mprof.c), irq-safe, each taken alone, never with another memarena
+ * lock held.
+ *
  * Nothing calls into the page allocator with any of these held: memory
  * that a locked section may need (span structures, index nodes, whole
  * heap arenas) is obtained before the lock is taken.

@@ -30,12 +30,14 @@
  * object records and their table are OtherSys, like Go's specialprofile
  * records.
  *
- * Locking: ma_mprof_lock (irq-safe, innermost, taken with no other
- * memarena lock held) serialises bucket creation; buckets are found
- * under RCU and their counters are atomics.  The object table is an
- * rhashtable (its own bucket locks).  Every allocation here is GFP_NOWAIT:
- * a sample that cannot be recorded is counted as dropped, never waited
- * for.
+ * Locking: ma_mprof_lock serialises bucket creation; buckets are found
+ * under RCU and their counters are atomics.  The sampled-object table is
+ * hash chains, each under one of MA_MPROF_OBJ_LOCKS striped locks.  Both
+ * kinds of lock are irq-safe (allocations and frees come from hardirq
+ * context; the kernel's rhashtable is only softirq-safe before 6.9),
+ * innermost, taken with no other memarena lock held, one at a time.
+ * Every allocation here is GFP_NOWAIT: a sample that cannot be recorded
+ * is counted as dropped, never waited for.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -49,7 +51,7 @@
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/rculist.h>
-#include <linux/rhashtable.h>
+#include <linux/hash.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/stacktrace.h>
@@ -62,6 +64,13 @@
 #define MA_MPROF_SKIP_MAX	8
 /* Bucket hash chains (Go has 179999; kernel call sites are fewer). */
 #define MA_MPROF_HASH_BITS	12
+/*
+ * Sampled-object chains, and their locks: at the default rate a GiB of
+ * live heap is some 2048 records; at rate 1, every live object is one
+ * and chains grow long (a debugging rate).
+ */
+#define MA_MPROF_OBJ_BITS	12
+#define MA_MPROF_OBJ_LOCKS	64
 /* Go's fastexprand(): 26 random bits, the mean capped to avoid overflow. */
 #define MA_MPROF_RAND_BITS	26
 #define MA_MPROF_MEAN_MAX	0x7000000
@@ -101,18 +110,10 @@ static const char ma_mprof_unnamed[] = "";
 
 /* struct ma_mprof_obj - a live sampled object (Go's specialprofile) */
 struct ma_mprof_obj {
-	struct rhash_head node;
+	struct hlist_node node;		/* its chain, under the chain's lock */
 	unsigned long addr;		/* the key */
 	struct ma_mprof_bucket *b;
 	struct memarena_arena *owner;	/* user arena, or NULL */
-	struct rcu_head rcu;
-};
-
-static const struct rhashtable_params ma_mprof_obj_params = {
-	.key_len		= sizeof(unsigned long),
-	.key_offset		= offsetof(struct ma_mprof_obj, addr),
-	.head_offset		= offsetof(struct ma_mprof_obj, node),
-	.automatic_shrinking	= true,
 };
 
 /* Bytes to allocate on this CPU before the next sample; < 0: sample. */
@@ -128,7 +129,8 @@ static struct hlist_head *ma_mprof_hash;	/* ma_mprof_lock for writers */
 static LIST_HEAD(ma_mprof_buckets);		/* ma_mprof_lock for writers */
 static u64 ma_mprof_nbuckets;			/* ma_mprof_lock */
 static atomic64_t ma_mprof_bucket_bytes;	/* BuckHashSys */
-static struct rhashtable ma_mprof_objs;
+static struct hlist_head *ma_mprof_objs;	/* BIT(MA_MPROF_OBJ_BITS) */
+static spinlock_t ma_mprof_obj_locks[MA_MPROF_OBJ_LOCKS];	/* chain i: i % LOCKS */
 static atomic_long_t ma_mprof_nobjs;		/* records, for OtherSys */
 static atomic_long_t ma_mprof_arena_objs;	/* of them, in user arenas */
 static atomic64_t ma_mprof_dropped;
@@ -232,6 +234,15 @@ out_unlock_rcu:
 	return b;
 }
 
+/* The chain of @addr, and the lock that covers it. */
+static struct hlist_head *ma_mprof_chain(unsigned long addr, spinlock_t **lock)
+{
+	u32 h = hash_long(addr, MA_MPROF_OBJ_BITS);
+
+	*lock = &ma_mprof_obj_locks[h % MA_MPROF_OBJ_LOCKS];
+	return &ma_mprof_objs[h];
+}
+
 /**
  * ma_mprof_alloc() - record a sampled allocation, Go's profilealloc()
  * @p: the object, live and not yet returned to the caller
@@ -251,9 +262,12 @@ void ma_mprof_alloc(void *p, u64 size, struct memarena_arena *owner,
 	unsigned long entries[MA_MPROF_DEPTH + MA_MPROF_SKIP_MAX];
 	unsigned int rate = READ_ONCE(ma_mprof_rate);
 	struct ma_mprof_bucket *b;
+	struct hlist_head *chain;
 	struct ma_mprof_obj *o;
+	unsigned long flags;
 	unsigned int n, i;
 	struct ma_span *s;
+	spinlock_t *lock;		/* of the chain */
 
 	/* Migration since the tick re-arms another CPU: harmless. */
 	this_cpu_write(ma_mprof_next, ma_mprof_draw(rate));
@@ -282,13 +296,11 @@ void ma_mprof_alloc(void *p, u64 size, struct memarena_arena *owner,
 	rcu_read_lock();
 	s = ma_span_of(p);	/* stable: @p is live */
 	atomic_inc(&s->nsampled);
-	if (rhashtable_insert_fast(&ma_mprof_objs, &o->node, ma_mprof_obj_params)) {
-		atomic_dec(&s->nsampled);
-		rcu_read_unlock();
-		kfree(o);
-		goto out_dropped;
-	}
 	rcu_read_unlock();
+	chain = ma_mprof_chain(o->addr, &lock);
+	spin_lock_irqsave(lock, flags);
+	hlist_add_head(&o->node, chain);
+	spin_unlock_irqrestore(lock, flags);
 	atomic_long_inc(&ma_mprof_nobjs);
 	if (owner)
 		atomic_long_inc(&ma_mprof_arena_objs);
@@ -300,7 +312,7 @@ out_dropped:
 	atomic64_inc(&ma_mprof_dropped);
 }
 
-/* Count the free of a record's object; the record is out of the table. */
+/* Count the free of a record's object; the record is off its chain. */
 static void ma_mprof_forget(struct ma_span *s, struct ma_mprof_obj *o)
 {
 	struct ma_mprof_bucket *b = o->b;
@@ -311,7 +323,7 @@ static void ma_mprof_forget(struct ma_span *s, struct ma_mprof_obj *o)
 		atomic_long_dec(&ma_mprof_arena_objs);
 	atomic64_add(b->size, &b->free_bytes);
 	atomic64_inc(&b->frees);
-	kfree_rcu(o, rcu);
+	kfree(o);
 }
 
 /**
@@ -323,15 +335,22 @@ static void ma_mprof_forget(struct ma_span *s, struct ma_mprof_obj *o)
  */
 void ma_mprof_free(struct ma_span *s, const void *p)
 {
-	unsigned long addr = (unsigned long)p;
+	unsigned long addr = (unsigned long)p, flags;
+	struct hlist_head *chain;
 	struct ma_mprof_obj *o;
+	spinlock_t *lock;		/* of the chain */
 
-	o = rhashtable_lookup(&ma_mprof_objs, &addr, ma_mprof_obj_params);
-	/* Only one of two racing (bad) frees removes it. */
-	if (!o || rhashtable_remove_fast(&ma_mprof_objs, &o->node,
-					 ma_mprof_obj_params))
-		return;
-	ma_mprof_forget(s, o);
+	chain = ma_mprof_chain(addr, &lock);
+	spin_lock_irqsave(lock, flags);
+	hlist_for_each_entry(o, chain, node)
+		if (o->addr == addr)
+			break;
+	/* Only one of two racing (bad) frees finds it. */
+	if (o)
+		hlist_del(&o->node);
+	spin_unlock_irqrestore(lock, flags);
+	if (o)
+		ma_mprof_forget(s, o);
 }
 
 /**
@@ -342,24 +361,32 @@ void ma_mprof_free(struct ma_span *s, const void *p)
  */
 void ma_mprof_arena_destroy(struct memarena_arena *owner)
 {
-	struct rhashtable_iter iter;
 	struct ma_mprof_obj *o;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	spinlock_t *lock;		/* of the chain */
+	unsigned int i;
+	HLIST_HEAD(gone);
 
 	if (!atomic_long_read(&ma_mprof_arena_objs))
 		return;
-	rhashtable_walk_enter(&ma_mprof_objs, &iter);
-	rhashtable_walk_start(&iter);
-	while ((o = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(o))		/* -EAGAIN: resized, walk on */
-			continue;
-		if (o->owner != owner ||
-		    rhashtable_remove_fast(&ma_mprof_objs, &o->node,
-					   ma_mprof_obj_params))
-			continue;
-		ma_mprof_forget(ma_span_of((void *)o->addr), o);
+	/* One chain per lock hold: interrupts are off. */
+	for (i = 0; i < BIT(MA_MPROF_OBJ_BITS); i++) {
+		lock = &ma_mprof_obj_locks[i % MA_MPROF_OBJ_LOCKS];
+		spin_lock_irqsave(lock, flags);
+		hlist_for_each_entry_safe(o, tmp, &ma_mprof_objs[i], node) {
+			if (o->owner == owner) {
+				hlist_del(&o->node);
+				hlist_add_head(&o->node, &gone);
+			}
+		}
+		spin_unlock_irqrestore(lock, flags);
+		cond_resched();
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	rcu_read_lock();
+	hlist_for_each_entry_safe(o, tmp, &gone, node)
+		ma_mprof_forget(ma_span_of((void *)o->addr), o);
+	rcu_read_unlock();
 }
 
 /**
@@ -511,7 +538,6 @@ static struct notifier_block ma_mprof_module_nb = {
  */
 u64 ma_mprof_sys(u64 *buck_hash_sys)
 {
-	const struct bucket_table *tbl;
 	u64 bytes;
 
 	if (!READ_ONCE(ma_mprof_ready)) {
@@ -522,11 +548,7 @@ u64 ma_mprof_sys(u64 *buck_hash_sys)
 			 sizeof(*ma_mprof_hash) * BIT(MA_MPROF_HASH_BITS);
 	bytes = atomic_long_read(&ma_mprof_nobjs) *
 		kmalloc_size_roundup(sizeof(struct ma_mprof_obj));
-	rcu_read_lock();
-	tbl = rcu_dereference(ma_mprof_objs.tbl);
-	bytes += sizeof(*tbl) + (u64)tbl->size * sizeof(tbl->buckets[0]);
-	rcu_read_unlock();
-	return bytes;
+	return bytes + sizeof(*ma_mprof_objs) * BIT(MA_MPROF_OBJ_BITS);
 }
 
 /* Each CPU takes its draw from @arg, indexed by CPU id: see below. */
@@ -609,18 +631,24 @@ MODULE_PARM_DESC(profile_rate,
  */
 int ma_mprof_init(void)
 {
+	unsigned int i;
 	int err;
 
 	ma_mprof_hash = kcalloc(BIT(MA_MPROF_HASH_BITS), sizeof(*ma_mprof_hash),
 				GFP_KERNEL);
 	if (!ma_mprof_hash)
 		return -ENOMEM;
-	err = rhashtable_init(&ma_mprof_objs, &ma_mprof_obj_params);
-	if (err)
+	ma_mprof_objs = kcalloc(BIT(MA_MPROF_OBJ_BITS), sizeof(*ma_mprof_objs),
+				GFP_KERNEL);
+	if (!ma_mprof_objs) {
+		err = -ENOMEM;
 		goto out_free_hash;
+	}
+	for (i = 0; i < MA_MPROF_OBJ_LOCKS; i++)
+		spin_lock_init(&ma_mprof_obj_locks[i]);
 	err = register_module_notifier(&ma_mprof_module_nb);
 	if (err)
-		goto out_destroy_objs;
+		goto out_free_objs;
 	mutex_lock(&ma_mprof_rate_mutex);
 	err = ma_mprof_arm(ma_mprof_rate);
 	if (!err)
@@ -632,17 +660,13 @@ int ma_mprof_init(void)
 
 out_unregister_notifier:
 	unregister_module_notifier(&ma_mprof_module_nb);
-out_destroy_objs:
-	rhashtable_destroy(&ma_mprof_objs);
+out_free_objs:
+	kfree(ma_mprof_objs);
+	ma_mprof_objs = NULL;
 out_free_hash:
 	kfree(ma_mprof_hash);
 	ma_mprof_hash = NULL;
 	return err;
-}
-
-static void ma_mprof_obj_free(void *ptr, void *arg)
-{
-	kfree(ptr);
 }
 
 /**
@@ -655,6 +679,9 @@ static void ma_mprof_obj_free(void *ptr, void *arg)
 void ma_mprof_exit(void)
 {
 	struct ma_mprof_bucket *b, *tmp;
+	struct ma_mprof_obj *o;
+	struct hlist_node *n;
+	unsigned int i;
 
 	kernel_param_lock(THIS_MODULE);
 	mutex_lock(&ma_mprof_rate_mutex);
@@ -663,7 +690,13 @@ void ma_mprof_exit(void)
 	kernel_param_unlock(THIS_MODULE);
 	unregister_module_notifier(&ma_mprof_module_nb);
 
-	rhashtable_free_and_destroy(&ma_mprof_objs, ma_mprof_obj_free, NULL);
+	for (i = 0; i < BIT(MA_MPROF_OBJ_BITS); i++)
+		hlist_for_each_entry_safe(o, n, &ma_mprof_objs[i], node)
+			kfree(o);
+	kfree(ma_mprof_objs);
+	ma_mprof_objs = NULL;
+	atomic_long_set(&ma_mprof_nobjs, 0);
+	atomic_long_set(&ma_mprof_arena_objs, 0);
 	list_for_each_entry_safe(b, tmp, &ma_mprof_buckets, node) {
 		if (b->names != ma_mprof_unnamed)
 			kfree(b->names);

@@ -19,6 +19,12 @@ read by the real client, Go's 'go tool pprof' (Debian's golang-go).
             by one and by destroying the arena, small and large): the
             estimated alloc_space of ma_dev_alloc_job matches TotalAlloc's
             growth within 10%, and nothing of it is in use afterwards;
+  contexts  at profile_rate 1, memarena_test.ko's API cases (a timer, an
+            hrtimer in hardirq context, interrupts off, bulk, bad frees,
+            arenas destroyed with their objects, drains) run with every
+            allocation sampled; afterwards each of its buckets has as
+            many frees as allocations, and the hrtimer's allocations are
+            there (not on PREEMPT_RT, where memarena is not for hardirq);
   text      memstat profile -f text: Go's debug=1 header with heap/2*rate,
             one record per bucket whose counts add up to the header's,
             frames as '#\\t0xID\\tfunction+0xoff\\tfile:0', then the
@@ -49,6 +55,11 @@ os.chdir(ROOT)
 MEMSTAT = 'build/user/memstat'
 MEMLOAD = 'build/user/memload'
 PROF_KO = 'selftests/modules/memarena_prof.ko'
+TEST_KO = 'selftests/modules/memarena_test.ko'
+# memarena_test.ko's cases that run with every allocation sampled.
+TEST_CASES = ('class_boundaries,alignment,gfp_zero,atomic_contexts,bulk,double_free,'
+              'foreign_free,interior_free,large_double_free,arena_create,arena_stats,'
+              'arena_many,drain')
 RATE_PARAM = '/sys/module/memarena/parameters/profile_rate'
 DEFAULT_RATE = 524288
 NOBODY = 65534
@@ -243,6 +254,30 @@ def t_memload():
     check(t1 > t0 and abs(est / (t1 - t0) - 1) < 0.10, 'estimate not within 10% of TotalAlloc')
 
 
+def t_contexts():
+    need()
+    set_rate(1)
+    try:
+        p = run(['insmod', TEST_KO, f'cases={TEST_CASES}'], rc=None, timeout=900)
+        loaded = os.path.exists('/sys/module/memarena_test')
+        if loaded:
+            run(['rmmod', 'memarena_test'])
+        check(p.returncode == 0, f'memarena_test.ko cases={TEST_CASES} failed at rate 1: {p.stderr}')
+    finally:
+        set_rate(DEFAULT_RATE)
+    out = json.loads(run([MEMSTAT, '--json', 'profile']).stdout)
+    mine = [bk for bk in out['buckets']
+            if any(fr.endswith('[memarena_test]') for fr in bk['frames'])]
+    check(mine, 'no bucket names a memarena_test function')
+    left = [(bk['frames'][0], bk['allocs'] - bk['frees']) for bk in mine
+            if bk['allocs'] != bk['frees']]
+    check(not left, f'buckets of memarena_test with objects in use after it freed everything: {left[:5]}')
+    diag(f'{len(mine)} buckets, {sum(bk["allocs"] for bk in mine)} samples from memarena_test.ko')
+    rt = os.path.exists('/sys/kernel/realtime')
+    hard = [bk for bk in mine if any(fr.startswith('mt_atomic_hrtimer_fn+') for fr in bk['frames'])]
+    check(rt or hard, 'no sample from the hrtimer (hardirq) callback')
+
+
 def t_text():
     need()
     out = run([MEMSTAT, 'profile', '-f', 'text']).stdout
@@ -317,6 +352,7 @@ TESTS = [
     ('profile: rate 4096: both sites\' shares within sampling error', t_sampled),
     ('profile: nothing of theirs in use once the module is gone', t_freed),
     ('profile: memload through /dev/memarena: alloc_space matches TotalAlloc; nothing left in use', t_memload),
+    ('profile: rate 1 in every context (memarena_test.ko): every sampled object freed', t_contexts),
     ('profile -f text: Go\'s debug=1 form, records add up to the header', t_text),
     ('profile-rate: sets the rate; 0 stops sampling; BuckHashSys in Sys', t_rate),
     ('profile: nobody is refused with one line; usage errors exit 2', t_refusal),

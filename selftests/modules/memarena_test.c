@@ -26,6 +26,7 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
+#include <linux/hrtimer.h>
 #include <linux/irqflags.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -463,7 +464,8 @@ static void test_gfp_zero(void)
 }
 
 /* ---------------------------------------------------------------------
- * atomic_contexts: GFP_ATOMIC in a timer, with IRQs off, under a BH lock
+ * atomic_contexts: GFP_ATOMIC in a timer, an hrtimer (hardirq), with IRQs
+ * off, under a BH lock
  */
 
 static const size_t mt_atomic_sizes[] = {
@@ -475,8 +477,10 @@ static const size_t mt_atomic_sizes[] = {
 
 struct mt_atomic {
 	struct timer_list timer;
+	struct hrtimer hrtimer;
 	struct completion done;
 	bool in_softirq;
+	bool in_hardirq;
 	/* Allocated in process context, freed in the atomic one... */
 	struct mt_obj from_process[MT_NR_ATOMIC];
 	/* ...and the other way round. */
@@ -515,6 +519,16 @@ static void mt_atomic_timer_fn(struct timer_list *t)
 	complete(&a->done);
 }
 
+static enum hrtimer_restart mt_atomic_hrtimer_fn(struct hrtimer *t)
+{
+	struct mt_atomic *a = container_of(t, struct mt_atomic, hrtimer);
+
+	a->in_hardirq = in_hardirq();
+	mt_atomic_work(a, "hardirq");
+	complete(&a->done);
+	return HRTIMER_NORESTART;
+}
+
 /* Give the atomic context objects to free, and free what it allocated. */
 static void mt_atomic_prepare(struct mt_atomic *a, const char *ctx)
 {
@@ -549,6 +563,20 @@ static void test_atomic_contexts(void)
 	del_timer_sync(&a->timer);
 	MT_CHECK(a->in_softirq, "the timer callback did not run in softirq");
 	mt_atomic_finish(a, "after timer");
+
+	/* Hardirq: an hrtimer callback (not on PREEMPT_RT, as kmalloc()). */
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		reinit_completion(&a->done);
+		hrtimer_init(&a->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+		a->hrtimer.function = mt_atomic_hrtimer_fn;
+		mt_atomic_prepare(a, "hardirq");
+		hrtimer_start(&a->hrtimer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+		MT_CHECK(wait_for_completion_timeout(&a->done, 10 * HZ),
+			 "the hrtimer did not run within 10 s");
+		hrtimer_cancel(&a->hrtimer);
+		MT_CHECK(a->in_hardirq, "the hrtimer callback did not run in hardirq");
+		mt_atomic_finish(a, "after hardirq");
+	}
 
 	/*
 	 * Hard interrupts disabled.  On PREEMPT_RT memarena's locks sleep,
@@ -2116,6 +2144,26 @@ static const struct mt_case mt_cases[] = {
 	{ "cpu_offline_drain", test_cpu_offline_drain },
 };
 
+static char *cases;
+module_param(cases, charp, 0444);
+MODULE_PARM_DESC(cases, "Comma-separated names of the cases to run (default: all)");
+
+/* Whether the cases parameter selects @name. */
+static bool mt_selected(const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = cases;
+
+	if (!p)
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == cases || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
 static int __init memarena_test_init(void)
 {
 	unsigned int i, failed = 0, skipped = 0, nfail;
@@ -2125,6 +2173,11 @@ static int __init memarena_test_init(void)
 	pr_info("1..%zu\n", ARRAY_SIZE(mt_cases));
 	for (i = 0; i < ARRAY_SIZE(mt_cases); i++) {
 		c = &mt_cases[i];
+		if (!mt_selected(c->name)) {
+			pr_info("ok %u %s # SKIP not in cases=\n", i + 1, c->name);
+			skipped++;
+			continue;
+		}
 		atomic_set(&mt_failures, 0);
 		atomic_long_set(&mt_checks, 0);
 		atomic_long_set(&mt_objects, 0);
