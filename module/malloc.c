@@ -29,6 +29,8 @@
  *	ma_mcache: per-CPU stacks of free objects of each class, Go's
  *		mcache (mcache.c)
  *	memarena_arena: a set of objects freed all at once (arena.c)
+ *	ma_mprof_bucket: sampled allocations of one call stack and size,
+ *		the heap profile, Go's mprof.go (mprof.c)
  *
  * Allocating a small object proceeds up a hierarchy of caches:
  *
