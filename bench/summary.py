@@ -95,6 +95,14 @@ def summary(m):
              statistics.median(p99) if p99 else None, 50, "<=")
         goal("stats via %s: throughput loss (mean)" % reader,
              statistics.mean(loss) if loss else None, 0.02, "<=")
+    on, off = {}, {}
+    for r in m.get("profile", []):
+        d = on if r["profile_rate"] else off
+        d[r["size"]] = min(d.get(r["size"], r["ns_per_op"]), r["ns_per_op"])
+    costs = [on[s] / off[s] for s in on if s in off and off[s]]
+    goal("heap profile at 512 KiB: pair, on / off", gmean(costs), 1.02, "<=",
+         "%d sizes; %s" % (len(costs), ", ".join(
+             "%s %.1f/%.1f ns" % (s, on[s], off[s]) for s in on if s in off)))
     worst = None
     for r in res:
         x = r.get("ratio_kmem_cache")
