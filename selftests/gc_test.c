@@ -1171,4 +1171,64 @@ TEST_F_TIMEOUT(gc, set_limit_validates, 60)
 	EXPECT_EQ(S(&b, NUM_FORCED_GC), S(&a, NUM_FORCED_GC));
 }
 
+/* --- 8 -------------------------------------------------------------------- */
+
+/*
+ * SET_PROFILE_RATE takes exactly a u32 PROFILE_RATE; GET_PROFILE takes no
+ * attribute and is a dump only.  Each refusal leaves the rate alone.
+ */
+TEST_F_TIMEOUT(gc, profile_requests_validate, 60)
+{
+	static const struct {
+		const char *what;
+		int cmd, flags, type, payload, error;
+	} cases[] = {
+		{ "SET_PROFILE_RATE without PROFILE_RATE", MEMARENA_CMD_SET_PROFILE_RATE,
+		  0, -1, 0, -EINVAL },
+		{ "SET_PROFILE_RATE with a u64 PROFILE_RATE", MEMARENA_CMD_SET_PROFILE_RATE,
+		  0, MEMARENA_A_CTL_PROFILE_RATE, 8, -EINVAL },
+		{ "SET_PROFILE_RATE with PAD", MEMARENA_CMD_SET_PROFILE_RATE,
+		  0, MEMARENA_A_CTL_PAD, 4, -EINVAL },
+		{ "SET_PROFILE_RATE with LIMIT", MEMARENA_CMD_SET_PROFILE_RATE,
+		  0, MEMARENA_A_CTL_LIMIT, 8, -EINVAL },
+		{ "SET_PROFILE_RATE as a dump", MEMARENA_CMD_SET_PROFILE_RATE,
+		  NLM_F_DUMP, MEMARENA_A_CTL_PROFILE_RATE, 4, -EOPNOTSUPP },
+		{ "GET_PROFILE with PAD", MEMARENA_CMD_GET_PROFILE,
+		  NLM_F_DUMP, MEMARENA_A_STATS_PAD, 4, -EINVAL },
+		{ "GET_PROFILE as a do", MEMARENA_CMD_GET_PROFILE,
+		  0, -1, 0, -EOPNOTSUPP },
+	};
+	uint64_t rate0, rate1;
+	struct raw_reply r;
+	struct raw_req q;
+	uint32_t seq = 1;
+	unsigned int i;
+	int fd;
+
+	NEED_SETUP();
+	ASSERT_EQ(0, param_get("profile_rate", &rate0));
+	fd = raw_open();
+	ASSERT_LE(0, fd) TH_LOG("raw netlink socket: %s", strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(cases); i++, seq++) {
+		size_t len = raw_build(&q, self->nl.id, cases[i].cmd, seq,
+				       cases[i].type, cases[i].payload, 4096);
+
+		q.n.nlmsg_flags |= cases[i].flags;
+		ASSERT_EQ(0, raw_transact(fd, &q, len, seq, &r)) {
+			TH_LOG("%s: no answer", cases[i].what);
+		}
+		TH_LOG("%s: %s, extack \"%s\", missing type %ld", cases[i].what,
+		       strerror(-r.error), r.msg, r.miss_type);
+		EXPECT_EQ(cases[i].error, r.error) TH_LOG("%s", cases[i].what);
+		EXPECT_EQ(0, r.replies);
+		if (cases[i].error == -EINVAL)
+			EXPECT_TRUE(r.msg[0] || r.miss_type == MEMARENA_A_CTL_PROFILE_RATE) {
+				TH_LOG("%s: no extack message", cases[i].what);
+			}
+	}
+	close(fd);
+	ASSERT_EQ(0, param_get("profile_rate", &rate1));
+	EXPECT_EQ(rate0, rate1);
+}
+
 TEST_HARNESS_MAIN

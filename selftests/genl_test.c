@@ -21,6 +21,7 @@
 #define NUM_CLASSES	67
 #define DETAIL_EXTACK	"per-class and per-CPU statistics need CAP_SYS_ADMIN, or stats_public=1"
 #define ARENAS_EXTACK	"per-arena statistics need CAP_SYS_ADMIN, or stats_public=1"
+#define PROFILE_EXTACK	"the heap profile needs CAP_SYS_ADMIN"
 
 FIXTURE(genl) {
 	struct nl_sock *sk;
@@ -333,6 +334,56 @@ TEST_F(perm, stats_public_opens_them_to_everyone)
 	EXPECT_EQ(0, in_child(capless_root_allowed));
 	ASSERT_EQ(0, stats_public_set(0));
 	EXPECT_EQ(0, as_nobody(nobody_refused));
+}
+
+/*
+ * GET_PROFILE: refused to @user (EPERM, no message, the extack where the
+ * kernel passes it to dump start), whatever stats_public says; answered
+ * to root.  0, or the number of the check that failed.
+ */
+static int profile_request(bool allowed)
+{
+	struct raw_reply r;
+	int fd = raw_open(), err;
+
+	if (fd < 0)
+		return 10;
+	err = request(fd, MEMARENA_CMD_GET_PROFILE, 1, &r);
+	close(fd);
+	fprintf(stderr, "# %sGET_PROFILE: error %d (%s), %d replies, %s, extack \"%s\"\n",
+		allowed ? "" : "refused ", r.error,
+		r.error < 0 ? strerror(-r.error) : "-", r.replies,
+		r.done ? "done" : "no done", r.msg);
+	if (err)
+		return 21;
+	if (allowed)
+		return r.error || !r.done ? 22 : 0;
+	if (r.error != -EPERM || r.replies || r.done)
+		return 23;
+	if (r.msg[0] && strcmp(r.msg, PROFILE_EXTACK))
+		return 24;
+	if (!r.msg[0] && extack_required)
+		return 25;
+	return 0;
+}
+
+static int nobody_profile_refused(void)
+{
+	return getuid() == NOBODY ? profile_request(false) : 11;
+}
+
+static int capless_root_profile_refused(void)
+{
+	return cap_sys_admin_effective(0) ? 12 : profile_request(false);
+}
+
+TEST_F(perm, profile_is_cap_sys_admin_only_even_with_stats_public)
+{
+	ASSERT_EQ(0, stats_public_set(1));
+	EXPECT_EQ(0, as_nobody(nobody_profile_refused));
+	EXPECT_EQ(0, in_child(capless_root_profile_refused));
+	ASSERT_EQ(0, stats_public_set(0));
+	EXPECT_EQ(0, profile_request(true));
 }
 
 TEST_HARNESS_MAIN
