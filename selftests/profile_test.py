@@ -25,10 +25,13 @@ read by the real client, Go's 'go tool pprof' (Debian's golang-go).
             allocation sampled; afterwards each of its buckets has as
             many frees as allocations, and the hrtimer's allocations are
             there (not on PREEMPT_RT, where memarena is not for hardirq);
-  text      memstat profile -f text: Go's debug=1 header with heap/2*rate,
-            one record per bucket whose counts add up to the header's,
-            frames as '#\\t0xID\\tfunction+0xoff\\tfile:0', then the
-            '# runtime.MemStats' block;
+  text      memstat profile -f text against a real Go program's debug=1
+            output (build/selftests/goprof, runtime/pprof): both parse with
+            one grammar, line by line (header with heap/2*rate, records
+            whose counts add up to the header's, frame lines, blank lines,
+            the '# runtime.MemStats' block with Go's names in Go's order,
+            MaxRSS aside); the frame lines of both are aligned exactly as
+            Go's text/tabwriter aligns them;
   rate      profile-rate sets the module parameter; 0 stops sampling (no
             sample from a new load); BuckHashSys is not 0 and Sys still
             adds up;
@@ -278,30 +281,101 @@ def t_contexts():
     check(rt or hard, 'no sample from the hrtimer (hardirq) callback')
 
 
+def tabwriter(cells_per_line):
+    """Go's text/tabwriter.NewWriter(w, 1, 8, 1, '\\t', 0) on lines given as
+    lists of cells (the last one not tab-ended): each tab-ended cell padded
+    with tabs to its column's block width (the widest cell + 1, rounded up
+    to 8), a block being a run of lines with a cell in that column."""
+    n = len(cells_per_line)
+    width = [dict() for _ in range(n)]
+    for k in range(max((len(c) - 1 for c in cells_per_line), default=0)):
+        i = 0
+        while i < n:
+            if len(cells_per_line[i]) - 1 <= k:
+                i += 1
+                continue
+            j = i
+            while j < n and len(cells_per_line[j]) - 1 > k:
+                j += 1
+            w = max([1] + [len(cells_per_line[x][k]) + 1 for x in range(i, j)])
+            w = (w + 7) // 8 * 8
+            for x in range(i, j):
+                width[x][k] = w
+            i = j
+    out = []
+    for i, cells in enumerate(cells_per_line):
+        line = ''
+        for k, c in enumerate(cells[:-1]):
+            line += c + '\t' * ((width[i][k] - len(c) + 7) // 8)
+        out.append(line + cells[-1])
+    return out
+
+
+HEADER = re.compile(r'^heap profile: (\d+): (\d+) \[(\d+): (\d+)\] @ heap/(\d+)$')
+RECORD = re.compile(r'^(\d+): (\d+) \[(\d+): (\d+)\] @((?: 0x[0-9a-f]+)+)$')
+FRAME = re.compile(r'^#\t+(0x[0-9a-f]+)(?:\t+([^\t+]+)\+(0x[0-9a-f]+)\t+(\S+):(\d+))?$')
+STAT = re.compile(r'^# (\w+) = (.*)$')
+
+
+def parse_debug1(text, what, exact_ids=False):
+    """Go's debug=1 heap profile: (header numbers, records, MemStats names).
+    Every line must be of the grammar; frame blocks are checked against
+    Go's tab alignment."""
+    lines = text.split('\n')
+    m = HEADER.match(lines[0])
+    check(m, f'{what}: header {lines[0]!r}')
+    head = [int(g) for g in m.groups()]
+    records, i = [], 1
+    while i < len(lines) and lines[i]:
+        r = RECORD.match(lines[i])
+        check(r, f'{what}: line {i + 1} is no record: {lines[i]!r}')
+        # Go's frames are its PCs less one, and inlined calls add some.
+        pcs, frames = r.group(5).split(), []
+        while i + 1 + len(frames) < len(lines) and lines[i + 1 + len(frames)]:
+            frames.append(lines[i + 1 + len(frames)])
+        check(frames, f'{what}: record without frames: {lines[i]!r}')
+        for f in frames:
+            check(FRAME.match(f), f'{what}: frame line {f!r}')
+        if exact_ids:
+            check([FRAME.match(f).group(1) for f in frames] == pcs,
+                  f'{what}: frames {frames!r} are not those of {lines[i]!r}')
+        cells = [re.split(r'\t+', f) for f in frames]
+        check(tabwriter(cells) == frames,
+              f'{what}: frames not aligned as Go\'s tabwriter does: {frames!r}, want {tabwriter(cells)!r}')
+        records.append([int(g) for g in r.groups()[:4]])
+        i += len(frames) + 2
+    check(lines[i:i + 2] == ['', '# runtime.MemStats'],
+          f'{what}: no blank line and "# runtime.MemStats" after the records: {lines[i:i + 2]!r}')
+    names = []
+    for line in lines[i + 2:]:
+        if not line:
+            continue
+        s = STAT.match(line)
+        check(s, f'{what}: MemStats line {line!r}')
+        names.append(s.group(1))
+    return head, records, names
+
+
 def t_text():
     need()
+    gopro = os.path.join('build', 'selftests', 'goprof')
+    if not os.access(gopro, os.X_OK):
+        raise Skip(f'{gopro} not built (Debian golang-go)')
+    ghead, grecs, gnames = parse_debug1(run([gopro]).stdout, 'Go')
+    check(ghead[4] == 2 * 4096, f'Go: heap/{ghead[4]} for MemProfileRate 4096')
+    check(grecs and [sum(r[k] for r in grecs) for k in range(4)] == ghead[:4],
+          'Go: its records do not add up to its header: the grammar is wrong')
     out = run([MEMSTAT, 'profile', '-f', 'text']).stdout
-    lines = out.split('\n')
-    m = re.match(r'^heap profile: (\d+): (\d+) \[(\d+): (\d+)\] @ heap/(\d+)$', lines[0])
-    check(m, f'header: {lines[0]!r}')
+    head, recs, names = parse_debug1(out, 'memstat', exact_ids=True)
     with open(RATE_PARAM) as f:
         rate = int(f.read())
-    check(int(m.group(5)) == 2 * rate, f'heap/{m.group(5)}, want 2*{rate}')
-    tot = [0, 0, 0, 0]
-    i = 1
-    while i < len(lines) and lines[i]:
-        r = re.match(r'^(\d+): (\d+) \[(\d+): (\d+)\] @( 0x[0-9a-f]+)+$', lines[i])
-        check(r, f'record line: {lines[i]!r}')
-        tot = [t + int(r.group(k + 1)) for k, t in enumerate(tot)]
-        ids = r.group(0).split('@ ')[1].split()
-        for k, pc in enumerate(ids):
-            f = re.match(r'^#\t(0x[0-9a-f]+)(\t[\w.]+\+0x[0-9a-f]+\t\S+:0)?$', lines[i + 1 + k])
-            check(f and f.group(1) == pc, f'frame line {lines[i + 1 + k]!r} for {pc}')
-        check(lines[i + 1 + len(ids)] == '', 'no blank line after a record')
-        i += len(ids) + 2
-    check(tot == [int(g) for g in m.groups()[:4]], f'records add up to {tot}, header says {m.groups()[:4]}')
-    check(lines[i] == '' and lines[i + 1] == '# runtime.MemStats', 'no "# runtime.MemStats" block after the records')
-    check(re.search(r'^# BuckHashSys = \d+$', out, re.M), 'no BuckHashSys line')
+    check(head[4] == 2 * rate, f'heap/{head[4]}, want 2*{rate}')
+    check([sum(r[k] for r in recs) for k in range(4)] == head[:4],
+          f'records add up to {[sum(r[k] for r in recs) for k in range(4)]}, header says {head[:4]}')
+    check(recs == sorted(recs, key=lambda r: -r[1]), 'records not by in-use bytes, largest first')
+    check(names == [n for n in gnames if n != 'MaxRSS'],
+          f'MemStats names {names}, Go has {gnames}')
+    diag(f'Go: {len(grecs)} records, {len(gnames)} MemStats lines; memstat: {len(recs)} records')
 
 
 def t_rate():

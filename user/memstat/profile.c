@@ -14,7 +14,8 @@
  *   -f text   Go's /debug/pprof/heap?debug=1 text (writeHeapInternal()):
  *             "heap profile: ... @ heap/2*RATE", one record per bucket,
  *             largest in-use bytes first, with unscaled sample counts and
- *             its frames, then the "# runtime.MemStats" block.  Where Go
+ *             its frames, tab-aligned as Go's text/tabwriter aligns
+ *             them, then the "# runtime.MemStats" block.  Where Go
  *             prints program counters, memstat prints the location ids of
  *             the pprof form (0x1, 0x2, ...), and the file is the module
  *             ("vmlinux" for the kernel's own), line 0.
@@ -428,6 +429,63 @@ static int by_inuse_bytes(const void *a, const void *b)
 	return ix < iy ? 1 : ix > iy ? -1 : 0;
 }
 
+/*
+ * Print @n lines of tab-separated cells as Go's debug=1 writer does,
+ * through text/tabwriter.NewWriter(w, 1, 8, 1, '\t', 0): a cell ended by
+ * a tab is padded with tabs to its column's width, which is the widest
+ * such cell of the column's block (the run of consecutive lines that
+ * have a tab-ended cell in that column) plus one, rounded up to 8.  The
+ * last cell of a line is not aligned.  Lines without tabs end every
+ * block, so each record's frames are one set of blocks.
+ */
+#define TAB_CELLS	4
+
+static void print_tabbed(char **lines, size_t n)
+{
+	size_t i, j, k, w[TAB_CELLS], ncells, len;
+	char *cell[TAB_CELLS + 1], *c;
+	size_t *cols = xcalloc(n, sizeof(*cols));
+	size_t *width = xcalloc(n * TAB_CELLS, sizeof(*width));
+
+	for (i = 0; i < n; i++)
+		for (c = lines[i]; (c = strchr(c, '\t')) && cols[i] < TAB_CELLS; c++)
+			cols[i]++;
+	/* Column k's blocks: runs of lines with more than k tab-ended cells. */
+	for (k = 0; k < TAB_CELLS; k++) {
+		for (i = 0; i < n; i = j) {
+			if (cols[i] <= k) {
+				j = i + 1;
+				continue;
+			}
+			w[k] = 1;
+			for (j = i; j < n && cols[j] > k; j++) {
+				for (c = lines[j], ncells = 0; ncells < k; ncells++)
+					c = strchr(c, '\t') + 1;
+				len = strcspn(c, "\t") + 1;
+				if (len > w[k])
+					w[k] = len;
+			}
+			w[k] = (w[k] + 7) / 8 * 8;
+			while (i < j)
+				width[i++ * TAB_CELLS + k] = w[k];
+		}
+	}
+	for (i = 0; i < n; i++) {
+		cell[0] = lines[i];
+		for (k = 0; k < cols[i]; k++) {
+			c = strchr(cell[k], '\t');
+			len = c - cell[k];
+			printf("%.*s", (int)len, cell[k]);
+			for (j = 0; j < (width[i * TAB_CELLS + k] - len + 7) / 8; j++)
+				putchar('\t');
+			cell[k + 1] = c + 1;
+		}
+		printf("%s\n", cell[cols[i]]);
+	}
+	free(cols);
+	free(width);
+}
+
 static int write_text(struct ms_ctx *ctx, struct profile *p)
 {
 	uint64_t tot[4] = { 0 };
@@ -435,6 +493,7 @@ static int write_text(struct ms_ctx *ctx, struct profile *p)
 	struct pb t = { 0 };
 	char fn[256], file[128];
 	uint64_t off, id;
+	char **lines;
 	size_t i, j;
 	int rc;
 
@@ -460,16 +519,23 @@ static int write_text(struct ms_ctx *ctx, struct profile *p)
 		for (j = 0; j < b->nframes; j++)
 			printf(" %#" PRIx64, pb_location(&t, b->frames[j]));
 		putchar('\n');
+		lines = xcalloc(b->nframes, sizeof(*lines));
 		for (j = 0; j < b->nframes; j++) {
 			id = pb_location(&t, b->frames[j]);
-			/* As Go prints a frame without a function. */
-			if (!strcmp(b->frames[j], "?")) {
-				printf("#\t%#" PRIx64 "\n", id);
-				continue;
-			}
 			split_frame(b->frames[j], fn, sizeof(fn), &off, file, sizeof(file));
-			printf("#\t%#" PRIx64 "\t%s+%#" PRIx64 "\t%s:0\n", id, fn, off, file);
+			/* As Go prints a frame without a function. */
+			if (!strcmp(b->frames[j], "?") ?
+			    asprintf(&lines[j], "#\t%#" PRIx64, id) < 0 :
+			    asprintf(&lines[j], "#\t%#" PRIx64 "\t%s+%#" PRIx64 "\t%s:0",
+				     id, fn, off, file) < 0) {
+				ms_err("out of memory");
+				return EXIT_ERROR;
+			}
 		}
+		print_tabbed(lines, b->nframes);
+		for (j = 0; j < b->nframes; j++)
+			free(lines[j]);
+		free(lines);
 		putchar('\n');
 	}
 	putchar('\n');
