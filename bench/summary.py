@@ -120,6 +120,10 @@ def summary(m):
     goal("heap profile at 512 KiB: pair, on / off", gmean(costs), 1.02, "<=",
          "%d sizes; %s" % (len(costs), ", ".join(
              "%s %.1f/%.1f ns" % (s, on[s], off[s]) for s in on if s in off)))
+    h = m.get("lock_holds")
+    if h:
+        print("   longest lock holds over the workloads (interrupts off): page heap %.1f us, central %.1f us"
+              % (h.get("heap_ns", 0) / 1000.0, h.get("central_ns", 0) / 1000.0))
     worst = None
     for r in res:
         x = r.get("ratio_kmem_cache")

@@ -160,6 +160,21 @@ void ma_bad_free(const void *p, const char *why)
 }
 
 /**
+ * ma_hold_record() - raise a longest-hold figure to @ns
+ * @max: ma_heap_hold_max_ns or ma_central_hold_max_ns
+ * @ns: a hold just measured, longer than *@max was
+ *
+ * Context: Any context.
+ */
+void ma_hold_record(u64 *max, u64 ns)
+{
+	u64 old = READ_ONCE(*max);
+
+	while (ns > old && !try_cmpxchg64(max, &old, ns))
+		;
+}
+
+/**
  * ma_gfp_invalid() - whether memarena refuses an allocation outright
  * @gfp: the caller's flags
  *

@@ -9,6 +9,11 @@
 
 #include "memarena.h"
 
+u64 ma_central_hold_max_ns;
+module_param_named(central_lock_max_hold_ns, ma_central_hold_max_ns, ullong, 0644);
+MODULE_PARM_DESC(central_lock_max_hold_ns,
+		 "Longest hold of a central list's lock seen, ns (write 0 to start again)");
+
 /**
  * ma_central_init() - initialise an empty central
  * @c: the central
@@ -93,9 +98,9 @@ unsigned int ma_central_refill(struct ma_central *c, void **objs,
 	 * early.
 	 */
 	if (!list_empty(&c->partial) || READ_ONCE(c->nempty)) {
-		spin_lock_irqsave(&c->lock, flags);
+		ma_central_lock(c, &flags);
 		got = ma_central_take(c, objs, n);
-		spin_unlock_irqrestore(&c->lock, flags);
+		ma_central_unlock(c, flags);
 		if (got)
 			return got;
 	}
@@ -106,11 +111,11 @@ unsigned int ma_central_refill(struct ma_central *c, void **objs,
 		return 0;
 	ma_span_init_small(s, c->class, c);
 
-	spin_lock_irqsave(&c->lock, flags);
+	ma_central_lock(c, &flags);
 	list_add(&s->list, &c->partial);
 	c->nspans++;
 	got = ma_central_take(c, objs, n);
-	spin_unlock_irqrestore(&c->lock, flags);
+	ma_central_unlock(c, flags);
 	return got;
 }
 
@@ -153,7 +158,7 @@ void ma_central_flush(struct ma_central *c, void **objs, unsigned int n)
 	LIST_HEAD(empty);
 	unsigned int i;
 
-	spin_lock_irqsave(&c->lock, flags);
+	ma_central_lock(c, &flags);
 	for (i = 0; i < n; i++) {
 		/*
 		 * Neighbours in a stack often share a span: look the span up
@@ -167,7 +172,7 @@ void ma_central_flush(struct ma_central *c, void **objs, unsigned int n)
 		/* Checked when the object was freed: cannot fail. */
 		WARN_ON_ONCE(!ma_central_put(c, s, objs[i], &empty));
 	}
-	spin_unlock_irqrestore(&c->lock, flags);
+	ma_central_unlock(c, flags);
 	ma_heap_free_list(&empty);
 }
 
@@ -188,11 +193,11 @@ bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p,
 	unsigned long flags;
 	bool ok;
 
-	spin_lock_irqsave(&c->lock, flags);
+	ma_central_lock(c, &flags);
 	/* The caller's view may be stale (a racing bad free): check again. */
 	ok = READ_ONCE(s->central) == c && s->state == MA_SPAN_SMALL &&
 	     ma_central_put(c, s, p, empty);
-	spin_unlock_irqrestore(&c->lock, flags);
+	ma_central_unlock(c, flags);
 	return ok;
 }
 
@@ -229,13 +234,13 @@ u64 ma_central_release_all(struct ma_central *c)
 	u64 n = 0;
 
 	/* Constant work under the lock; the spans are counted after. */
-	spin_lock_irqsave(&c->lock, flags);
+	ma_central_lock(c, &flags);
 	list_splice_init(&c->partial, &spans);
 	list_splice_init(&c->full, &spans);
 	list_splice_init(&c->empty, &spans);
 	WRITE_ONCE(c->nempty, 0);
 	c->nspans = 0;
-	spin_unlock_irqrestore(&c->lock, flags);
+	ma_central_unlock(c, flags);
 	list_for_each_entry(s, &spans, list) {
 		n += s->nalloc;
 		ma_central_forget_objects(s);
@@ -267,12 +272,12 @@ unsigned long ma_central_trim_all(void)
 		c = &ma_heap.central[cls];
 		if (!READ_ONCE(c->nempty))
 			continue;
-		spin_lock_irqsave(&c->lock, flags);
+		ma_central_lock(c, &flags);
 		list_splice_init(&c->empty, &spans);
 		n += c->nempty;
 		c->nspans -= c->nempty;
 		WRITE_ONCE(c->nempty, 0);
-		spin_unlock_irqrestore(&c->lock, flags);
+		ma_central_unlock(c, flags);
 		ma_heap_free_list(&spans);
 	}
 	return n;

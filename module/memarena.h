@@ -52,7 +52,9 @@
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
 #include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -213,6 +215,7 @@ struct ma_page_run {
  */
 struct ma_central {
 	spinlock_t lock;		/* see the kernel-doc above */
+	u64 hold_t0;			/* @lock: when the holder took it */
 	struct list_head partial;
 	struct list_head full;
 	struct list_head empty;
@@ -311,6 +314,7 @@ struct ma_fixalloc {
 struct ma_heap {
 	spinlock_t lock;		/* see the kernel-doc above */
 	seqcount_spinlock_t seq;
+	u64 hold_t0;			/* @lock: when the holder took it */
 	struct list_head free[MA_ARENA_MAX_PAGES];
 	DECLARE_BITMAP(nonempty, MA_ARENA_MAX_PAGES);
 	struct list_head arenas;
@@ -325,19 +329,56 @@ struct ma_heap {
 
 extern struct ma_heap ma_heap;
 
+/*
+ * The longest hold seen of ma_heap.lock and of any central's lock, in ns
+ * (local_clock() when taken and when dropped; interrupts are off all
+ * along but on PREEMPT_RT): the module parameters heap_lock_max_hold_ns
+ * and central_lock_max_hold_ns, which bench/run reads and resets.  The
+ * bounds that keep them short are next to struct ma_heap.
+ */
+extern u64 ma_heap_hold_max_ns;
+extern u64 ma_central_hold_max_ns;
+
+void ma_hold_record(u64 *max, u64 ns);
+
+static inline void ma_hold_end(u64 *max, u64 t0)
+{
+	u64 ns = local_clock() - t0;
+
+	if (unlikely(ns > READ_ONCE(*max)))
+		ma_hold_record(max, ns);
+}
+
 /* Take and drop ma_heap.lock; the section is a ma_heap.seq write section. */
 static inline void ma_heap_lock(unsigned long *flags)
 	__acquires(&ma_heap.lock)
 {
 	spin_lock_irqsave(&ma_heap.lock, *flags);
 	write_seqcount_begin(&ma_heap.seq);
+	ma_heap.hold_t0 = local_clock();
 }
 
 static inline void ma_heap_unlock(unsigned long flags)
 	__releases(&ma_heap.lock)
 {
+	ma_hold_end(&ma_heap_hold_max_ns, ma_heap.hold_t0);
 	write_seqcount_end(&ma_heap.seq);
 	spin_unlock_irqrestore(&ma_heap.lock, flags);
+}
+
+/* Take and drop a central's lock, timing the hold. */
+static inline void ma_central_lock(struct ma_central *c, unsigned long *flags)
+	__acquires(&c->lock)
+{
+	spin_lock_irqsave(&c->lock, *flags);
+	c->hold_t0 = local_clock();
+}
+
+static inline void ma_central_unlock(struct ma_central *c, unsigned long flags)
+	__releases(&c->lock)
+{
+	ma_hold_end(&ma_central_hold_max_ns, c->hold_t0);
+	spin_unlock_irqrestore(&c->lock, flags);
 }
 
 /* Value in the first word of every free small object (see ma_span). */

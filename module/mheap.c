@@ -31,6 +31,11 @@ struct ma_heap ma_heap;
 struct ma_index_mid **ma_index;
 unsigned long ma_index_l1_size;
 
+u64 ma_heap_hold_max_ns;
+module_param_named(heap_lock_max_hold_ns, ma_heap_hold_max_ns, ullong, 0644);
+MODULE_PARM_DESC(heap_lock_max_hold_ns,
+		 "Longest hold of the page heap's lock seen, ns (write 0 to start again)");
+
 /* --- span structures: a fixed-size allocator like Go's fixalloc --------- */
 
 #define MA_SPANS_PER_CHUNK	(PAGE_SIZE / sizeof(struct ma_span))

@@ -659,6 +659,21 @@ static inline u64 ktime_get_ns(void)
 	return (u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
+static inline u64 local_clock(void)
+{
+	return ktime_get_ns();
+}
+
+static inline bool try_cmpxchg64(u64 *p, u64 *old, u64 new)
+{
+	return __atomic_compare_exchange_n(p, old, new, false, __ATOMIC_RELAXED,
+					   __ATOMIC_RELAXED);
+}
+
+/* Module parameters: plain variables here. */
+#define module_param_named(name, var, type, perm)
+#define MODULE_PARM_DESC(name, desc)
+
 static inline u64 ktime_get_real_ns(void)
 {
 	struct timespec ts;
