@@ -550,6 +550,10 @@ def t_arenas():
     check('needs netlink' in err, err)
 
 
+EXPLAIN_PARTS = ['heap objects', 'heap unused', 'heap free', 'heap released',
+                 'span metadata', 'cache metadata', 'GC metadata', 'other']
+
+
 def t_explain():
     need_module()
     out, _ = memstat('explain')
@@ -557,11 +561,10 @@ def t_explain():
                  'span metadata', 'cache metadata', 'GC metadata', 'other', '= Sys',
                  'Why is HeapInuse', 'Why can HeapInuse be bigger than TotalAlloc'):
         check(text in out, f'explain does not say {text!r}')
-    (scalars, _), obj = quiescent(lambda: memstat_json('explain'))
+    (scalars, classes), obj = quiescent(lambda: memstat_json('explain'))
+    check(obj['source'] == 'memarena', f'explain: source {obj["source"]!r}')
     parts = obj['parts']
-    check([p['name'] for p in parts] ==
-          ['heap objects', 'heap unused', 'heap free', 'heap released', 'span metadata',
-           'cache metadata', 'GC metadata', 'other'], 'explain: parts')
+    check([p['name'] for p in parts] == EXPLAIN_PARTS, 'explain: parts')
     total = sum(p['bytes'] for p in parts)
     check(total == obj['Sys'] == scalars['Sys'] == obj['sum'],
           f'parts add up to {total}, Sys is {obj["Sys"]} ({PROC}: {scalars["Sys"]})')
@@ -578,13 +581,11 @@ def t_explain():
           w['cached_bytes'] + w['span_tails'] + w['free_slots'], f'HeapInuse - HeapAlloc: {w}')
     e = obj['heap_inuse_over_total_alloc']
     check(e['heap_inuse_is_bigger'] == (s['HeapInuse'] > s['TotalAlloc']), f'early: {e}')
+    live = sum(1 for c in classes if c['live_objects'])
+    check(e['classes_with_objects'] == live, f'early: {e}; {live} classes with objects')
 
 
 # --- explain --go: a Go program's numbers --------------------------------------
-
-EXPLAIN_PARTS = ['heap objects', 'heap unused', 'heap free', 'heap released',
-                 'span metadata', 'cache metadata', 'GC metadata', 'other']
-
 
 def explain_formulas(m):
     """The parts of explain, by their formulas over MemStats @m."""
