@@ -18,6 +18,15 @@ memstat (user/memstat, build/user/memstat) against the running module.
             go_memstats_* metric client_golang exports; --format=pprof has
             Go's '# runtime.MemStats' lines in Go's order; 'watch -n 3'
             prints 3 lines; the parts of 'explain' add up to Sys exactly;
+  go        explain --go on a real Go program's output (build/selftests/
+            goheap, built on the host): its /debug/pprof/heap?debug=1 file,
+            its expvar /debug/vars JSON, each from a file and from stdin, and
+            both fetched over HTTP on 127.0.0.1 with urllib: the parts add up
+            to the program's Sys and each equals its formula over the same
+            input's numbers, the answers quote them, the words are Go's;
+            malformed input (empty, random text, JSON without memstats, a
+            block without HeapSys, broken identities, no such file) exits 1
+            with one line;
   errors    usage errors exit 2, kernel errors 1 with the kernel's extack
             message, a missing module 1 with one line saying how to load it
             (memarena is unloaded and loaded again for that, last);
@@ -60,6 +69,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(ROOT)
 
 MEMSTAT = os.environ.get('MEMSTAT', 'build/user/memstat')
+GOHEAP = os.environ.get('GOHEAP', 'build/selftests/goheap')
 MODULE = 'module/memarena.ko'
 MANPAGE = 'user/memstat.8'
 PROC = '/proc/memstats'
@@ -157,15 +167,16 @@ def check(cond, msg):
         raise Fail(msg)
 
 
-def memstat(*args, rc=0, env=None, user=None, timeout=60):
-    """Run memstat; check its exit status; return (stdout, stderr)."""
+def memstat(*args, rc=0, env=None, user=None, timeout=60, input=None):
+    """Run memstat (@input on its stdin); check its exit status; return (stdout, stderr)."""
     cmd = [MEMSTAT, *args]
     if user:
         cmd = ['setpriv', '--reuid', str(user), '--regid', str(user),
                '--clear-groups', *cmd]
     e = dict(os.environ)
     e.update(env or {})
-    p = subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=timeout)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=timeout,
+                       input=input)
     if rc is not None and p.returncode != rc:
         raise Fail(f'{" ".join(cmd)}: exit {p.returncode}, expected {rc}\n'
                    f'stdout: {p.stdout[-2000:]}\nstderr: {p.stderr[-2000:]}')
@@ -274,12 +285,14 @@ def t_help():
     for c in COMMANDS:
         check(re.search(rf'^  {c}\b', out, re.M), f'--help does not list {c}')
     for opt in ('--json', '--prometheus', '--csv', '--format', '--bytes', '--iec',
-                '--output', '--proc', '--interval', '--count', '--sort'):
+                '--output', '--proc', '--interval', '--count', '--sort', '--go'):
         check(opt in out, f'--help does not mention {opt}')
     out, _ = memstat('watch', '--help')
     check('watch [-i INTERVAL] [-n COUNT] [FIELD...]' in out, 'watch --help')
     out, _ = memstat('help', 'classes')
     check('classes [-s FIELD]' in out, 'help classes')
+    out, _ = memstat('help', 'explain')
+    check('explain [--go FILE]' in out, 'help explain')
     memstat('-V')
 
 
@@ -537,6 +550,10 @@ def t_arenas():
     check('needs netlink' in err, err)
 
 
+EXPLAIN_PARTS = ['heap objects', 'heap unused', 'heap free', 'heap released',
+                 'span metadata', 'cache metadata', 'GC metadata', 'other']
+
+
 def t_explain():
     need_module()
     out, _ = memstat('explain')
@@ -544,11 +561,10 @@ def t_explain():
                  'span metadata', 'cache metadata', 'GC metadata', 'other', '= Sys',
                  'Why is HeapInuse', 'Why can HeapInuse be bigger than TotalAlloc'):
         check(text in out, f'explain does not say {text!r}')
-    (scalars, _), obj = quiescent(lambda: memstat_json('explain'))
+    (scalars, classes), obj = quiescent(lambda: memstat_json('explain'))
+    check(obj['source'] == 'memarena', f'explain: source {obj["source"]!r}')
     parts = obj['parts']
-    check([p['name'] for p in parts] ==
-          ['heap objects', 'heap unused', 'heap free', 'heap released', 'span metadata',
-           'cache metadata', 'GC metadata', 'other'], 'explain: parts')
+    check([p['name'] for p in parts] == EXPLAIN_PARTS, 'explain: parts')
     total = sum(p['bytes'] for p in parts)
     check(total == obj['Sys'] == scalars['Sys'] == obj['sum'],
           f'parts add up to {total}, Sys is {obj["Sys"]} ({PROC}: {scalars["Sys"]})')
@@ -565,6 +581,197 @@ def t_explain():
           w['cached_bytes'] + w['span_tails'] + w['free_slots'], f'HeapInuse - HeapAlloc: {w}')
     e = obj['heap_inuse_over_total_alloc']
     check(e['heap_inuse_is_bigger'] == (s['HeapInuse'] > s['TotalAlloc']), f'early: {e}')
+    live = sum(1 for c in classes if c['live_objects'])
+    check(e['classes_with_objects'] == live, f'early: {e}; {live} classes with objects')
+
+
+# --- explain --go: a Go program's numbers --------------------------------------
+
+def explain_formulas(m):
+    """The parts of explain, by their formulas over MemStats @m."""
+    return [m['HeapAlloc'], m['HeapInuse'] - m['HeapAlloc'],
+            m['HeapIdle'] - m['HeapReleased'], m['HeapReleased'], m['MSpanSys'],
+            m['MCacheSys'], m['GCSys'], m['OtherSys'] + m['StackSys'] + m['BuckHashSys']]
+
+
+def go_heap_memstats(text):
+    """The integers of a heap profile's '# runtime.MemStats' block."""
+    block = text.split('\n# runtime.MemStats\n', 1)
+    check(len(block) == 2, 'heap profile without a runtime.MemStats block')
+    m = {}
+    for name, value in re.findall(r'^# (\w+) = (.*)$', block[1], re.M):
+        if name in PPROF_PAIRS:
+            inuse, sys_ = value.split(' / ')
+            m[PPROF_PAIRS[name][0]], m[PPROF_PAIRS[name][1]] = int(inuse), int(sys_)
+        elif re.fullmatch(r'\d+', value):
+            m[name] = int(value)
+    return m
+
+
+def goheap_files():
+    """Run goheap once: (heap profile path, its MemStats, vars path, its JSON)."""
+    if not os.access(GOHEAP, os.X_OK):
+        raise Skip(f'{GOHEAP} not built (golang-go)')
+    if 'goheap' not in _state:
+        d = scratch()
+        heap, vars_ = os.path.join(d, 'heap.txt'), os.path.join(d, 'vars.json')
+        p = subprocess.run([GOHEAP, '-n', '3', '-heap', heap, '-vars', vars_],
+                           capture_output=True, text=True, timeout=WAIT_S)
+        check(p.returncode == 0 and p.stdout.count('HeapInuse = ') == 3,
+              f'goheap: exit {p.returncode} {p.stdout!r} {p.stderr!r}')
+        with open(heap) as f:
+            hm = go_heap_memstats(f.read())
+        with open(vars_) as f:
+            vj = json.load(f)
+        _state['goheap'] = heap, hm, vars_, vj
+    return _state['goheap']
+
+
+def check_explain_go(args, m, bysize, stdin=None, what=''):
+    """explain --go ARGS against MemStats @m (and BySize, or None)."""
+    what = what or ' '.join(args)
+    out, err = memstat('explain', '--go', *args, '--json', input=stdin)
+    obj = json.loads(out)
+    check(obj['source'] == 'go', f'{what}: source {obj["source"]!r}')
+    parts = obj['parts']
+    check([p['name'] for p in parts] == EXPLAIN_PARTS, f'{what}: parts')
+    want = explain_formulas(m)
+    check([p['bytes'] for p in parts] == want,
+          f'{what}: parts {[p["bytes"] for p in parts]}, MemStats say {want}')
+    check(sum(want) == obj['sum'] == obj['Sys'] == m['Sys'],
+          f'{what}: parts add up to {obj["sum"]}, Sys is {m["Sys"]}')
+    w = obj['heap_inuse_over_heap_alloc']
+    check(w['difference'] == m['HeapInuse'] - m['HeapAlloc'] and
+          w['heap_inuse'] == m['HeapInuse'] and w['heap_alloc'] == m['HeapAlloc'] and
+          w['cached_bytes'] is None and w['span_tails'] is None and w['free_slots'] is None,
+          f'{what}: HeapInuse - HeapAlloc: {w}')
+    e = obj['heap_inuse_over_total_alloc']
+    check(e['total_alloc'] == m['TotalAlloc'] and
+          e['heap_inuse_is_bigger'] == (m['HeapInuse'] > m['TotalAlloc']) and
+          e['classes_with_spans'] is None, f'{what}: early on: {e}')
+    live = None if bysize is None else sum(1 for c in bysize if c['Mallocs'] > c['Frees'])
+    check(e['classes_with_objects'] == live,
+          f'{what}: classes_with_objects {e["classes_with_objects"]}, BySize says {live}')
+    # Without BySize one note says what the input lacks; never memarena's.
+    if bysize is None:
+        check(err.count('\n') == 1 and 'note:' in err and 'BySize' in err, f'{what}: {err!r}')
+    else:
+        check(not err, f'{what}: stderr {err!r}')
+    check('CAP_SYS_ADMIN' not in err and 'withheld' not in err, f'{what}: {err!r}')
+
+    # The text, exact (--bytes): the same parts, the answers quote the numbers.
+    out, _ = memstat('explain', '--go', *args, '--bytes', input=stdin)
+    rows = re.findall(r'^  (\w[\w ]*?) +(\d+) +[\d.]+%  ', out, re.M)
+    check(rows == list(zip(EXPLAIN_PARTS + ['total'], map(str, want + [m['Sys']]))),
+          f'{what}: text parts {rows}')
+    for text in (f'Sys is {m["Sys"]}: the memory this Go program has obtained from the OS',
+                 f'Why is HeapInuse ({m["HeapInuse"]}) bigger than HeapAlloc ({m["HeapAlloc"]})?',
+                 f'Here the {m["HeapInuse"] - m["HeapAlloc"]}\n',
+                 '8 KiB pages', '= Sys', 'Why can HeapInuse be bigger than TotalAlloc'):
+        check(text in out, f'{what}: text does not say {text!r}:\n{out}')
+    if m['HeapInuse'] > m['TotalAlloc']:
+        text = f'HeapInuse ({m["HeapInuse"]}) is bigger than TotalAlloc ({m["TotalAlloc"]})'
+    else:
+        text = f'TotalAlloc ({m["TotalAlloc"]}) has overtaken HeapInuse ({m["HeapInuse"]})'
+    check(text in out, f'{what}: text does not say {text!r}')
+    if live is not None:
+        check(f'Here {live} size classes hold objects (BySize)' in out, f'{what}: BySize line')
+    check('memarena' not in out and 'per-CPU' not in out, f'{what}: memarena\'s words')
+    return out
+
+
+def t_explain_go():
+    heap, hm, vars_, vj = goheap_files()
+    vm, bysize = vj['memstats'], vj['memstats']['BySize']
+    check(len(bysize) > 1 and hm['Sys'] > 0, 'goheap wrote no numbers')
+    check_explain_go([heap], hm, None)
+    check_explain_go([vars_], vm, bysize)
+    # Standard input gives what the file gives.
+    for path, m, bs in ((heap, hm, None), (vars_, vm, bysize)):
+        with open(path) as f:
+            data = f.read()
+        out = check_explain_go(['-'], m, bs, stdin=data, what=f'{path} on stdin')
+        check(out == memstat('explain', '--go', path, '--bytes')[0], f'{path}: stdin differs')
+
+
+def t_explain_go_errors():
+    heap, hm, vars_, vj = goheap_files()
+    d = scratch()
+    with open(heap) as f:
+        profile = f.read()
+
+    def bad(name, content, want):
+        path = os.path.join(d, name)
+        if content is not None:
+            with open(path, 'w') as f:
+                f.write(content)
+        for args in (['explain', '--go', path], ['explain', '--go', path, '--json']):
+            out, err = memstat(*args, rc=1)
+            check(err.count('\n') == 1 and err.startswith('memstat: ') and want in err and
+                  not out, f'{name}: {err!r} (stdout {out[:200]!r})')
+
+    bad('empty', '', 'empty')
+    bad('random', 'The quick brown fox\njumps over the lazy dog.\n', 'neither a Go heap profile')
+    bad('nomemstats.json', json.dumps({'cmdline': ['x'], 'x': {'memstats': 1}}),
+        'without a "memstats" member')
+    bad('truncated.json', json.dumps(vj)[:-40], 'not valid expvar JSON')
+    bad('noheapsys.txt', re.sub(r'^# HeapSys = .*\n', '', profile, flags=re.M),
+        'HeapSys is missing')
+    m = dict(vj['memstats'], HeapIdle=vj['memstats']['HeapIdle'] + 8192)
+    bad('heapsys.json', json.dumps(dict(vj, memstats=m)), 'is not HeapSys')
+    bad('sys.txt', re.sub(r'^# GCSys = (\d+)$', lambda g: f'# GCSys = {int(g[1]) + 1}',
+                          profile, flags=re.M), 'is not Sys')
+    bad('nosuchfile', None, 'No such file or directory')
+    _, err = memstat('explain', '--go', '-', rc=1, input='')
+    check(err == 'memstat: standard input: empty\n', f'empty stdin: {err!r}')
+    # Usage errors, exit 2.
+    memstat('explain', '--go', rc=2)
+    memstat('show', '--go', heap, rc=2)
+    memstat('explain', '--go', heap, '--proc', rc=2)
+    memstat('explain', '--go', heap, 'extra', rc=2)
+
+
+def lo_up():
+    """The loopback interface, up (the test VM boots with it down)."""
+    p = subprocess.run(['ip', '-o', 'link', 'show', 'lo'], capture_output=True, text=True)
+    if p.returncode:
+        raise Skip(f'ip link show lo: {p.stderr.strip()}')
+    if 'UP' not in p.stdout.split('>')[0]:
+        p = subprocess.run(['ip', 'link', 'set', 'lo', 'up'], capture_output=True, text=True)
+        if p.returncode:
+            raise Skip(f'ip link set lo up: {p.stderr.strip()}')
+
+
+def t_explain_go_http():
+    import urllib.request
+    heap, hm, vars_, vj = goheap_files()
+    lo_up()
+    g = subprocess.Popen([GOHEAP, '-n', '1', '-serve', '127.0.0.1:0'], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        addr = None
+        for line in g.stdout:
+            if line.startswith('listening on '):
+                addr = line.split()[-1]
+                break
+        check(addr, f'goheap -serve: no address: {g.stderr.read() if g.poll() is not None else ""}')
+        for path in ('/debug/pprof/heap?debug=1', '/debug/vars'):
+            with urllib.request.urlopen(f'http://{addr}{path}', timeout=WAIT_S) as r:
+                body = r.read().decode()
+            if path == '/debug/vars':
+                m = json.loads(body)['memstats']
+                bysize = m['BySize']
+            else:
+                m, bysize = go_heap_memstats(body), None
+            check_explain_go(['-'], m, bysize, stdin=body, what=f'http {path}')
+    finally:
+        g.stdin.close()
+        try:
+            g.wait(timeout=WAIT_S)
+        except subprocess.TimeoutExpired:
+            g.kill()
+            g.wait()
+    check(g.returncode == 0, f'goheap -serve: exit {g.returncode}')
 
 
 def promtool():
@@ -895,8 +1102,8 @@ def t_manpage():
     for c in COMMANDS:
         check(re.search(rf'^\.(TP|B|SS)?.*\b{c}\b', text, re.M), f'man page lacks {c}')
     for opt in ('--json', '--prometheus', '--csv', '--format', '--bytes', '--iec',
-                '--output', '--proc', '--interval', '--count', '--sort', '--help',
-                '--version'):
+                '--output', '--proc', '--interval', '--count', '--sort', '--go',
+                '--help', '--version'):
         check(opt in text, f'man page lacks {opt}')
     out, _ = memstat('fields')
     for name in re.findall(r'^  (\w+)', out, re.M):
@@ -966,6 +1173,9 @@ TESTS = [
     ('memstat cpus: one line per possible CPU, adding up to Mallocs, Frees, Cached*', t_cpus),
     ('memstat arenas: a /dev/memarena file\'s arena with its objects and spans; gone after close', t_arenas),
     ('memstat explain: parts add up exactly to Sys; the two questions answered', t_explain),
+    ('memstat explain --go: a Go program\'s heap profile and expvar JSON, file and stdin: parts = its Sys', t_explain_go),
+    ('memstat explain --go: bad input exits 1 with one line; usage errors exit 2', t_explain_go_errors),
+    ('memstat explain --go -: goheap\'s /debug/pprof/heap?debug=1 and /debug/vars over HTTP (urllib)', t_explain_go_http),
     ('memstat --prometheus: promtool check metrics; every go_memstats metric; values', t_prometheus),
     ('memstat --prometheus -o FILE: atomic, readable; classes and cpus alone', t_prometheus_file),
     ('memstat --format=pprof: Go\'s runtime.MemStats lines in Go\'s order', t_pprof),

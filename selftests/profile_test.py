@@ -26,7 +26,7 @@ read by the real client, Go's 'go tool pprof' (Debian's golang-go).
             many frees as allocations, and the hrtimer's allocations are
             there (not on PREEMPT_RT, where memarena is not for hardirq);
   text      memstat profile -f text against a real Go program's debug=1
-            output (build/selftests/goprof, runtime/pprof): both parse with
+            output (build/selftests/goheap -rate 4096, runtime/pprof): both parse with
             one grammar, line by line (header with heap/2*rate, records
             whose counts add up to the header's, frame lines, blank lines,
             the '# runtime.MemStats' block with Go's names in Go's order,
@@ -358,10 +358,13 @@ def parse_debug1(text, what, exact_ids=False):
 
 def t_text():
     need()
-    gopro = os.path.join('build', 'selftests', 'goprof')
-    if not os.access(gopro, os.X_OK):
-        raise Skip(f'{gopro} not built (Debian golang-go)')
-    ghead, grecs, gnames = parse_debug1(run([gopro]).stdout, 'Go')
+    goheap = os.path.join('build', 'selftests', 'goheap')
+    if not os.access(goheap, os.X_OK):
+        raise Skip(f'{goheap} not built (Debian golang-go)')
+    heap = os.path.join(_tmp, 'go-heap.txt')
+    run([goheap, '-n', '3', '-rate', '4096', '-heap', heap])
+    with open(heap) as f:
+        ghead, grecs, gnames = parse_debug1(f.read(), 'Go')
     check(ghead[4] == 2 * 4096, f'Go: heap/{ghead[4]} for MemProfileRate 4096')
     check(grecs and [sum(r[k] for r in grecs) for k in range(4)] == ghead[:4],
           'Go: its records do not add up to its header: the grammar is wrong')

@@ -24,12 +24,81 @@
  * this user, the answers go without it: span tails and free slots are
  * one figure, the classes with spans are not counted (null in JSON), and
  * a note on stderr says why.
+ *
+ * With --go FILE the numbers are a Go program's (gostats.c reads them),
+ * explained the same way: the same parts and answers, worded for a Go
+ * program (struct voice).  Go publishes no span counts, so its answers
+ * take the path of a withheld table; BySize, from expvar's JSON, still
+ * counts the size classes holding objects, a floor on the spans in use.
  */
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "memstat.h"
+
+#define NPARTS	8
+
+/*
+ * Whose numbers these are: the sentences that differ between memarena's
+ * and a Go program's.  The parts, the figures and the answers are shared.
+ */
+struct voice {
+	const char *source;		/* JSON "source" */
+	const char *intro;		/* what Sys is, after "Sys is 22 MB: " */
+	const char *desc[NPARTS];	/* one sentence per part */
+	const char *no_split;		/* why tails and free slots are one figure */
+	const char *pages;		/* how large objects and frees count */
+	const char *no_spans;		/* why the classes' spans are not counted */
+	const char *bysize_missing;	/* the note when the input has no classes */
+};
+
+static const struct voice memarena_voice = {
+	.source = "memarena",
+	.intro = "the memory memarena has obtained from the kernel.  It splits into\n"
+		 "these parts, which do not overlap, as Go's runtime/metrics /memory/classes do:\n\n",
+	.desc = {
+		"Objects allocated and not yet freed, each at its size class's size (large objects at whole 4 KiB pages).",
+		"Spans in use but not holding live objects: free slots, free objects parked in the per-CPU caches, span tails.",
+		"Free spans kept for reuse by any size class or large object, which could go back to the page allocator.",
+		"Free spans the scavenger gave back to the page allocator; HeapSys still counts them.",
+		"Pages the span structures (one per span, in use or free) are carved from; MSpanInuse of it is in use.",
+		"The per-CPU caches, one per possible CPU, allocated when the module loads.",
+		"Metadata mapping addresses to spans: the arena index and each heap arena's page-to-span table.",
+		"The module image (text, data, bss), arena structures, per-CPU drain work and the heap profile: its buckets (BuckHashSys) and the records of live sampled objects; no stacks.",
+	},
+	.no_split = " (the size-class table,\n"
+		    "             which tells them apart, is withheld from this user).\n",
+	.pages = "  Large objects get whole 4 KiB pages, counted alike in both.  Freeing objects\n"
+		 "  lowers HeapAlloc at once, HeapInuse only when a span's last slot is free.\n",
+	.no_spans = "(The size-class table, which says how many spans\n"
+		    "  each class has, is withheld from this user.)",
+};
+
+static const struct voice go_voice = {
+	.source = "go",
+	.intro = "the memory this Go program has obtained from the OS.  It splits\n"
+		 "into these parts, which do not overlap, as runtime/metrics /memory/classes do:\n\n",
+	.desc = {
+		"Objects allocated and not yet freed by the GC's sweep (reachable or not), each at its size class's size (large objects at whole 8 KiB pages).",
+		"Spans in use but not holding objects: free slots (the spans the mcaches allocate from among them), span tails.",
+		"Free spans kept for reuse by any size class, large object or goroutine stack, which could go back to the OS.",
+		"Free spans the scavenger returned to the OS; HeapSys still counts them, the program's RSS does not.",
+		"Memory the mspan structures (one per span, in use or free) are allocated from; MSpanInuse of it is in use.",
+		"Memory the mcache structures (one per P, GOMAXPROCS of them) are allocated from; MCacheInuse of it is in use.",
+		"Metadata of the GC and the allocator: each heap arena's heap bitmap and page-to-span table, GC work buffers.",
+		"Goroutine and OS thread stacks (StackSys), the profiling bucket hash table (BuckHashSys) and the runtime's other off-heap memory (OtherSys).",
+	},
+	.no_split = " (MemStats\n"
+		    "             counts no spans, which would tell them apart).\n",
+	.pages = "  Large objects get whole 8 KiB pages, counted alike in both.  The GC's sweep\n"
+		 "  lowers HeapAlloc as it frees unreachable objects, HeapInuse only when it\n"
+		 "  frees a span's last object.\n",
+	.no_spans = "(MemStats does not say how many spans each size\n"
+		    "  class has.)",
+	.bysize_missing = "has no BySize (expvar's /debug/vars has it): the size classes holding objects are not counted",
+};
 
 struct part {
 	const char *name;
@@ -51,42 +120,43 @@ static const int needed[] = {
 	MEMARENA_A_STATS_BUCK_HASH_SYS, MEMARENA_A_STATS_TOTAL_ALLOC,
 };
 
-static size_t make_parts(const struct ms_stats *st, struct part *p)
+static size_t make_parts(const struct ms_stats *st, const struct voice *v,
+			 struct part *p)
 {
 	size_t n = 0;
 
 	p[n++] = (struct part){
 		"heap objects", "HeapAlloc", "/memory/classes/heap/objects:bytes",
-		"Objects allocated and not yet freed, each at its size class's size (large objects at whole 4 KiB pages).",
+		v->desc[0],
 		S(HEAP_ALLOC) };
 	p[n++] = (struct part){
 		"heap unused", "HeapInuse - HeapAlloc", "/memory/classes/heap/unused:bytes",
-		"Spans in use but not holding live objects: free slots, free objects parked in the per-CPU caches, span tails.",
+		v->desc[1],
 		S(HEAP_INUSE) - S(HEAP_ALLOC) };
 	p[n++] = (struct part){
 		"heap free", "HeapIdle - HeapReleased", "/memory/classes/heap/free:bytes",
-		"Free spans kept for reuse by any size class or large object, which could go back to the page allocator.",
+		v->desc[2],
 		S(HEAP_IDLE) - S(HEAP_RELEASED) };
 	p[n++] = (struct part){
 		"heap released", "HeapReleased", "/memory/classes/heap/released:bytes",
-		"Free spans the scavenger gave back to the page allocator; HeapSys still counts them.",
+		v->desc[3],
 		S(HEAP_RELEASED) };
 	p[n++] = (struct part){
 		"span metadata", "MSpanSys", "/memory/classes/metadata/mspan/{inuse,free}:bytes",
-		"Pages the span structures (one per span, in use or free) are carved from; MSpanInuse of it is in use.",
+		v->desc[4],
 		S(MSPAN_SYS) };
 	p[n++] = (struct part){
 		"cache metadata", "MCacheSys", "/memory/classes/metadata/mcache/{inuse,free}:bytes",
-		"The per-CPU caches, one per possible CPU, allocated when the module loads.",
+		v->desc[5],
 		S(MCACHE_SYS) };
 	p[n++] = (struct part){
 		"GC metadata", "GCSys", "/memory/classes/metadata/other:bytes",
-		"Metadata mapping addresses to spans: the arena index and each heap arena's page-to-span table.",
+		v->desc[6],
 		S(GC_SYS) };
 	p[n++] = (struct part){
 		"other", "OtherSys + StackSys + BuckHashSys",
 		"/memory/classes/{other,os-stacks,heap/stacks,profiling/buckets}:bytes",
-		"The module image (text, data, bss), arena structures and per-CPU drain work; no stacks or profiling buckets.",
+		v->desc[7],
 		S(OTHER_SYS) + S(STACK_SYS) + S(BUCK_HASH_SYS) };
 	return n;
 }
@@ -103,7 +173,9 @@ static void print_share(uint64_t part, uint64_t whole)
 
 /* What the size-class table says about the heap's in-use spans. */
 struct span_facts {
-	bool known;		/* the table was read (not withheld) */
+	bool known;		/* the table was read, with span counts */
+	bool live_known;	/* the table has live objects per class */
+	unsigned int live_classes;	/* classes with live objects */
 	uint64_t tails;		/* span bytes too small for one more object */
 	uint64_t span_bytes;	/* bytes of small-object spans in use */
 	uint64_t spans;		/* small-object spans in use */
@@ -117,9 +189,15 @@ static void span_facts(const struct ms_table *t, struct span_facts *f)
 	const struct ms_row *r;
 	size_t i;
 
-	*f = (struct span_facts){ .known = !t->withheld };
+	*f = (struct span_facts){
+		.known = !t->withheld && t->n && t->rows[0].has[MEMARENA_A_CLASS_SPANS],
+		.live_known = !t->withheld && t->n &&
+			      t->rows[0].has[MEMARENA_A_CLASS_LIVE_OBJECTS],
+	};
 	for (i = 0; i < t->n; i++) {
 		r = &t->rows[i];
+		if (r->v[MEMARENA_A_CLASS_LIVE_OBJECTS])
+			f->live_classes++;
 		if (r->v[MEMARENA_A_CLASS_CLASS] == 1) {
 			f->first_size = r->v[MEMARENA_A_CLASS_SIZE];
 			f->first_span = r->v[MEMARENA_A_CLASS_SPAN_BYTES];
@@ -143,10 +221,12 @@ static const char *hb(char *buf, uint64_t v)
 }
 
 /* Why HeapInuse > HeapAlloc, with this machine's numbers. */
-static void why_inuse_alloc(const struct ms_stats *st, const struct span_facts *f)
+static void why_inuse_alloc(const struct ms_stats *st, const struct voice *v,
+			    const struct span_facts *f)
 {
+	bool has_cache = st->has[MEMARENA_A_STATS_CACHED_BYTES];
 	uint64_t unused = S(HEAP_INUSE) - S(HEAP_ALLOC);
-	uint64_t cached = st->has[MEMARENA_A_STATS_CACHED_BYTES] ? S(CACHED_BYTES) : 0;
+	uint64_t cached = has_cache ? S(CACHED_BYTES) : 0;
 	uint64_t nobj = S(CACHED_OBJECTS), tails = f->tails, slots;
 	char a[HUMAN_BUFSZ], b[HUMAN_BUFSZ], c[HUMAN_BUFSZ];
 
@@ -161,8 +241,13 @@ static void why_inuse_alloc(const struct ms_stats *st, const struct span_facts *
 	print_size(PRINT_JSON, "heap_inuse", NULL, S(HEAP_INUSE));
 	print_size(PRINT_JSON, "heap_alloc", NULL, S(HEAP_ALLOC));
 	print_size(PRINT_JSON, "difference", NULL, unused);
-	print_size(PRINT_JSON, "cached_bytes", NULL, cached);
-	print_count(PRINT_JSON, "cached_objects", NULL, nobj);
+	if (has_cache) {
+		print_size(PRINT_JSON, "cached_bytes", NULL, cached);
+		print_count(PRINT_JSON, "cached_objects", NULL, nobj);
+	} else {
+		print_null(PRINT_JSON, "cached_bytes", NULL, NULL);
+		print_null(PRINT_JSON, "cached_objects", NULL, NULL);
+	}
 	if (f->known) {
 		print_size(PRINT_JSON, "span_tails", NULL, tails);
 		print_size(PRINT_JSON, "free_slots", NULL, slots);
@@ -177,14 +262,14 @@ static void why_inuse_alloc(const struct ms_stats *st, const struct span_facts *
 	print_fp("  HeapInuse counts whole spans in use, HeapAlloc only the objects allocated in\n"
 		 "  them: a span stays in use while any of its slots is taken.  Here the %s\n"
 		 "  between them (heap unused, above) is:\n", hb(a, unused));
-	print_fp("  %9s  in %s free objects held in the per-CPU caches (CachedBytes): free\n"
-		 "             for HeapAlloc, but they keep their slots, so their spans stay in use;\n",
-		 hb(a, cached), human_count(c, sizeof(c), nobj, output_units()));
+	if (has_cache)
+		print_fp("  %9s  in %s free objects held in the per-CPU caches (CachedBytes): free\n"
+			 "             for HeapAlloc, but they keep their slots, so their spans stay in use;\n",
+			 hb(a, cached), human_count(c, sizeof(c), nobj, output_units()));
 	if (!f->known) {
 		print_fp("  %9s  in span tails, the end of each span too small for one more object,\n"
-			 "             and in free slots of partly used spans (the size-class table,\n"
-			 "             which tells them apart, is withheld from this user).\n",
-			 hb(a, unused - cached));
+			 "             and in free slots of partly used spans%s",
+			 hb(a, unused - cached), v->no_split);
 	} else {
 		print_fp("  %9s  in span tails, the end of each span too small for one more object\n"
 			 "             (the size-class table: spans x (span bytes - objects x size));\n",
@@ -192,12 +277,12 @@ static void why_inuse_alloc(const struct ms_stats *st, const struct span_facts *
 		print_fp("  %9s  in free slots of partly used spans, ready for the next allocations.\n",
 			 hb(a, slots));
 	}
-	print_fp("  Large objects get whole 4 KiB pages, counted alike in both.  Freeing objects\n"
-		 "  lowers HeapAlloc at once, HeapInuse only when a span's last slot is free.\n");
+	print_fp("%s", v->pages);
 }
 
 /* Why HeapInuse can exceed TotalAlloc early on. */
-static void why_inuse_total(const struct ms_stats *st, const struct span_facts *f)
+static void why_inuse_total(const struct ms_stats *st, const struct voice *v,
+			    const struct span_facts *f)
 {
 	uint64_t inuse = S(HEAP_INUSE), total = S(TOTAL_ALLOC);
 	char a[HUMAN_BUFSZ], b[HUMAN_BUFSZ], c[HUMAN_BUFSZ];
@@ -206,6 +291,10 @@ static void why_inuse_total(const struct ms_stats *st, const struct span_facts *
 	print_size(PRINT_JSON, "heap_inuse", NULL, inuse);
 	print_size(PRINT_JSON, "total_alloc", NULL, total);
 	print_bool(PRINT_JSON, "heap_inuse_is_bigger", NULL, inuse > total);
+	if (f->live_known)
+		print_count(PRINT_JSON, "classes_with_objects", NULL, f->live_classes);
+	else
+		print_null(PRINT_JSON, "classes_with_objects", NULL, NULL);
 	if (f->known) {
 		print_count(PRINT_JSON, "classes_with_spans", NULL, f->classes);
 		print_count(PRINT_JSON, "spans", NULL, f->spans);
@@ -226,8 +315,13 @@ static void why_inuse_total(const struct ms_stats *st, const struct span_facts *
 		print_fp("  TotalAlloc counts the bytes of objects ever allocated, HeapInuse the spans that\n"
 			 "  hold objects now, and the first object of a size class takes a whole span of\n"
 			 "  8 KiB or more.  Until the objects allocated outweigh the spans they opened,\n"
-			 "  HeapInuse is the bigger.  (The size-class table, which says how many spans\n"
-			 "  each class has, is withheld from this user.)  Here:\n");
+			 "  HeapInuse is the bigger.  %s", v->no_spans);
+		if (f->live_known)
+			print_fp("\n  Here %u size classes hold objects (BySize), so at least %u spans of\n"
+				 "  8 KiB or more, %s, are in use, and\n", f->live_classes,
+				 f->live_classes, hb(a, (uint64_t)f->live_classes * 8192));
+		else
+			print_fp("  Here:\n");
 	} else {
 		print_fp("  TotalAlloc counts the bytes of objects ever allocated, HeapInuse the spans that\n"
 			 "  hold objects now, and the first object of a size class takes a whole span: one\n"
@@ -251,9 +345,10 @@ static void why_inuse_total(const struct ms_stats *st, const struct span_facts *
 
 static int cmd_explain(struct ms_ctx *ctx, int argc, char **argv)
 {
+	const struct voice *v = ctx->go ? &go_voice : &memarena_voice;
 	struct ms_table classes = { .optional = true };
 	struct span_facts facts;
-	struct part parts[8];
+	struct part parts[NPARTS];
 	uint64_t sum = 0;
 	struct ms_stats st_;
 	const struct ms_stats *st = &st_;
@@ -262,8 +357,9 @@ static int cmd_explain(struct ms_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	if (argc)
-		return ms_usage_err("'explain' takes no arguments");
-	rc = ms_read(ctx, &st_, &classes);
+		return ms_usage_err("'explain' takes no arguments (a Go program's file goes with --go FILE)");
+	rc = ctx->go ? ms_go_read(ctx->go, &st_, &classes) :
+		       ms_read(ctx, &st_, &classes);
 	if (rc)
 		goto out;
 	for (i = 0; i < ARRAY_SIZE(needed); i++) {
@@ -278,15 +374,14 @@ static int cmd_explain(struct ms_ctx *ctx, int argc, char **argv)
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	n = make_parts(st, parts);
+	n = make_parts(st, v, parts);
 	span_facts(&classes, &facts);
 
 	snprintf(fmt, sizeof(fmt), "%%%ds", ms_value_width());
 	open_json_object(NULL);
+	print_string(PRINT_JSON, "source", NULL, v->source);
 	print_size(PRINT_JSON, "Sys", NULL, S(SYS));
-	print_fp("Sys is %s: the memory memarena has obtained from the kernel.  It splits into\n"
-		 "these parts, which do not overlap, as Go's runtime/metrics /memory/classes do:\n\n",
-		 hb(a, S(SYS)));
+	print_fp("Sys is %s: %s", hb(a, S(SYS)), v->intro);
 	open_json_array("parts");
 	for (i = 0; i < n; i++) {
 		open_json_object(NULL);
@@ -305,12 +400,15 @@ static int cmd_explain(struct ms_ctx *ctx, int argc, char **argv)
 	print_share(sum, S(SYS));
 	print_fp("  %s\n", sum == S(SYS) ? "= Sys" : "!= Sys");
 
-	why_inuse_alloc(st, &facts);
-	why_inuse_total(st, &facts);
+	why_inuse_alloc(st, v, &facts);
+	why_inuse_total(st, v, &facts);
 	close_json_object();
 
 	if (classes.withheld)
 		ms_note_withheld("the size-class figures (span tails, classes with spans)");
+	if (v->bysize_missing && !facts.live_known)
+		ms_err("note: %s %s", strcmp(ctx->go, "-") ? ctx->go : "standard input",
+		       v->bysize_missing);
 	if (sum != S(SYS)) {
 		ms_err("the parts add up to %" PRIu64 " bytes, but Sys is %" PRIu64
 		       ": inconsistent statistics", sum, S(SYS));
@@ -321,7 +419,8 @@ out:
 	return rc;
 }
 
-MEMSTAT_COMMAND(explain, "explain", "", FMTS_TEXT_JSON, 0, 0, cmd_explain,
+MEMSTAT_COMMAND(explain, "explain", "[--go FILE]", FMTS_TEXT_JSON, OPT_GO, 0, cmd_explain,
 		"Sys in non-overlapping parts (as Go's /memory/classes), each with its size,\n"
 		"      share and meaning; why HeapInuse exceeds HeapAlloc, and why it can exceed\n"
-		"      TotalAlloc early on, with this machine's numbers");
+		"      TotalAlloc early on, with this machine's numbers; --go FILE: with a Go\n"
+		"      program's, from its /debug/pprof/heap?debug=1 or /debug/vars output");

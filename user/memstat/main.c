@@ -199,6 +199,9 @@ static void usage(FILE *f)
 		"  -i, --interval=TIME    watch: time between samples: 100ms, 1s, 2m (default 1s)\n"
 		"  -n, --count=N          watch, monitor: stop after N samples or events\n"
 		"  -s, --sort=FIELD       classes: sort by FIELD (see memstat classes --help)\n"
+		"      --go=FILE          explain: a Go program's numbers instead of memarena's,\n"
+		"                         from its /debug/pprof/heap?debug=1 or expvar\n"
+		"                         /debug/vars output (FILE '-': standard input)\n"
 		"  -h, --help             this help; 'memstat COMMAND --help' for one command\n"
 		"  -V, --version          print the version\n"
 		"\n"
@@ -289,6 +292,7 @@ enum {
 	LOPT_PROMETHEUS,
 	LOPT_CSV,
 	LOPT_PROC,
+	LOPT_GO,
 };
 
 static const struct option long_options[] = {
@@ -303,6 +307,7 @@ static const struct option long_options[] = {
 	{ "interval",	required_argument,	NULL, 'i' },
 	{ "count",	required_argument,	NULL, 'n' },
 	{ "sort",	required_argument,	NULL, 's' },
+	{ "go",		required_argument,	NULL, LOPT_GO },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL }
@@ -339,6 +344,7 @@ static int check_cmd(const struct ms_ctx *ctx, const struct ms_cmd *cmd,
 		{ OPT_INTERVAL, "-i/--interval" },
 		{ OPT_COUNT, "-n/--count" },
 		{ OPT_SORT, "-s/--sort" },
+		{ OPT_GO, "--go" },
 	};
 	unsigned int i;
 
@@ -354,6 +360,8 @@ static int check_cmd(const struct ms_ctx *ctx, const struct ms_cmd *cmd,
 				    cmd->name);
 	if (ctx->proc && (cmd->flags & CMD_NETLINK))
 		return ms_usage_err("'%s' needs netlink: drop --proc", cmd->name);
+	if (ctx->proc && ctx->go)
+		return ms_usage_err("--go and --proc exclude each other");
 	return 0;
 }
 
@@ -421,6 +429,10 @@ int main(int argc, char **argv)
 		case 's':
 			opts |= OPT_SORT;
 			ctx.sort = optarg;
+			break;
+		case LOPT_GO:
+			opts |= OPT_GO;
+			ctx.go = optarg;
 			break;
 		case 'h':
 			help = true;

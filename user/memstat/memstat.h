@@ -19,6 +19,8 @@
  *   classes.c     memstat classes
  *   cpus.c        memstat cpus
  *   explain.c     memstat explain
+ *   gostats.c     a Go program's MemStats, for explain --go: the
+ *                 /debug/pprof/heap?debug=1 block or expvar's JSON
  *   monitor.c     memstat monitor (and the cycle printer gc shares)
  *   admin.c       memstat gc, memstat limit
  *   profile.c     memstat profile, memstat profile-rate
@@ -71,6 +73,7 @@ enum {
 	OPT_INTERVAL	= 1 << 0,	/* -i */
 	OPT_COUNT	= 1 << 1,	/* -n */
 	OPT_SORT	= 1 << 2,	/* -s */
+	OPT_GO		= 1 << 3,	/* --go */
 };
 
 /* Command flags. */
@@ -87,6 +90,7 @@ struct ms_ctx {
 	uint64_t interval_ns;		/* -i */
 	uint64_t count;			/* -n, 0: not given */
 	const char *sort;		/* -s */
+	const char *go;			/* --go: a Go program's file, "-": stdin */
 	struct genl_conn nl;
 	bool nl_open;
 };
@@ -240,6 +244,9 @@ int ms_nl_parse_row(struct nlmsghdr *nlh, int max, struct ms_row *row);
 /* proc.c */
 int ms_proc_read(const char *path, struct ms_stats *st, struct ms_table *classes);
 
+/* gostats.c */
+int ms_go_read(const char *path, struct ms_stats *st, struct ms_table *bysize);
+
 /* --- printing (value.c) ------------------------------------------------- */
 
 void ms_print_value(const char *key, enum ms_kind kind, bool has, uint64_t v,
@@ -272,6 +279,16 @@ void ms_prom_classes(const struct ms_table *classes);
 void ms_prom_cpus(const struct ms_table *cpus);
 void ms_prom_arenas(const struct ms_table *arenas);
 void ms_pprof(const struct ms_stats *st);
+
+/* A line of Go's "# runtime.MemStats" block: "# Name = attr [/ attr2]". */
+struct ms_pprof_line {
+	const char *name;
+	int attr;
+	int attr2;	/* the Sys of an "Inuse / Sys" pair, or 0 */
+};
+
+extern const struct ms_pprof_line ms_pprof_lines[];
+extern const size_t ms_pprof_nlines;
 void ms_print_cycle(const struct ms_row *cycle);
 
 /* --- errors (main.c) ---------------------------------------------------- */

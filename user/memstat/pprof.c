@@ -8,6 +8,7 @@
  * can be diffed against a Go program's.  Go's profile records before the
  * block, and the "# MaxRSS" line recent Go versions add after it (the
  * process's peak RSS), have no memarena counterpart and are left out.
+ * The table of lines is also what gostats.c reads a Go program's block by.
  */
 
 #include <inttypes.h>
@@ -19,11 +20,7 @@
 #define L(name, attr)		{ name, MEMARENA_A_STATS_##attr, 0 }
 #define PAIR(name, a, b)	{ name, MEMARENA_A_STATS_##a, MEMARENA_A_STATS_##b }
 
-static const struct {
-	const char *name;
-	int attr;
-	int attr2;
-} pprof_lines[] = {
+const struct ms_pprof_line ms_pprof_lines[] = {
 	L("Alloc", ALLOC),
 	L("TotalAlloc", TOTAL_ALLOC),
 	L("Sys", SYS),
@@ -51,6 +48,7 @@ static const struct {
 	L("GCCPUFraction", GC_CPU_FRACTION),
 	L("DebugGC", DEBUG_GC),
 };
+const size_t ms_pprof_nlines = ARRAY_SIZE(ms_pprof_lines);
 
 static void print_ring(const uint64_t *ring)
 {
@@ -73,12 +71,12 @@ void ms_pprof(const struct ms_stats *st)
 	int attr;
 
 	printf("# runtime.MemStats\n");
-	for (i = 0; i < ARRAY_SIZE(pprof_lines); i++) {
-		attr = pprof_lines[i].attr;
-		printf("# %s = ", pprof_lines[i].name);
-		if (pprof_lines[i].attr2)
+	for (i = 0; i < ARRAY_SIZE(ms_pprof_lines); i++) {
+		attr = ms_pprof_lines[i].attr;
+		printf("# %s = ", ms_pprof_lines[i].name);
+		if (ms_pprof_lines[i].attr2)
 			printf("%" PRIu64 " / %" PRIu64, st->v[attr],
-			       st->v[pprof_lines[i].attr2]);
+			       st->v[ms_pprof_lines[i].attr2]);
 		else if (attr == MEMARENA_A_STATS_PAUSE_NS)
 			print_ring(st->pause_ns);
 		else if (attr == MEMARENA_A_STATS_PAUSE_END)
