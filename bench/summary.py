@@ -170,7 +170,7 @@ def decide():
             continue
         ok = all(met(v, f["limit"], f["cmp"]) for v in by.values())
         print("   %-46s %s  goal %s %-6s %s  (%s)" % (
-            name, " ".join("%s %.2f" % (m, v) for m, v in by.items()),
+            name, " ".join("%s %.3f" % (m, v) for m, v in by.items()),
             f["cmp"], f["limit"], "met" if ok else "MISSED", src))
 
 
