@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -173,6 +174,17 @@ static bool parse_ulong(const char *s, unsigned long min, unsigned long max,
 		return false;
 	*out = v;
 	return true;
+}
+
+/* User and system time this process used, in microseconds. */
+static unsigned long long cpu_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
+	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
 }
 
 static bool parse_seconds(const char *s, double *out)
@@ -715,8 +727,8 @@ int main(int argc, char **argv)
 	} else {
 		printf(" p50_us=-1 p99_us=-1 max_us=-1 mean_us=-1");
 	}
-	printf(" cal_delta=%lld tlb_delta=%lld\n", delta(cal0, cal1),
-	       delta(tlb0, tlb1));
+	printf(" cal_delta=%lld tlb_delta=%lld cpu_us=%llu\n", delta(cal0, cal1),
+	       delta(tlb0, tlb1), cpu_us());
 	if (fflush(stdout) || ferror(stdout)) {
 		msg("writing the result: %s", strerror(errno));
 		return 1;

@@ -110,6 +110,11 @@ def summary(m):
                 and "throughput_loss" in e]
         goal("stats via %s: reader p99 (us, median of runs)" % reader,
              statistics.median(p99) if p99 else None, 50, "<=")
+        extra = [e["interference"] for e in m.get("stats_under_load", [])
+                 if e.get("kind") == "churn" and e.get("reader") == reader
+                 and "interference" in e]
+        goal("stats via %s: loss beyond the reader's CPU (mean)" % reader,
+             statistics.mean(extra) if extra else None, 0.02, "<=")
         goal("stats via %s: throughput loss (mean)" % reader,
              statistics.mean(loss) if loss else None, 0.02, "<=")
     on, off = {}, {}
