@@ -54,7 +54,7 @@ struct memarena_arena *memarena_arena_create(const char *name)
 	spin_lock_init(&a->lock);
 	INIT_LIST_HEAD(&a->large);
 	for (cls = 0; cls < MA_NUM_SIZE_CLASSES; cls++)
-		ma_central_init(&a->central[cls], cls, a);
+		ma_central_init(&a->central[cls], cls, a, NULL);
 
 	spin_lock_bh(&ma_arenas_lock);
 	a->id = ++ma_arenas_last_id;
@@ -90,7 +90,7 @@ void *memarena_arena_alloc(struct memarena_arena *arena, size_t size,
 		return NULL;
 	might_alloc(gfp);
 	if (size > MEMARENA_MAX_SMALL_SIZE)
-		return ma_large_alloc(arena, size, gfp, _RET_IP_);
+		return ma_large_alloc(arena, size, gfp, NUMA_NO_NODE, _RET_IP_);
 
 	cls = ma_size_to_class(size);
 	if (!ma_central_refill(&arena->central[cls], &p, 1, gfp))

@@ -191,14 +191,16 @@ bool ma_gfp_invalid(gfp_t gfp)
  * @owner: arena that will own it, or NULL
  * @size: bytes, more than MEMARENA_MAX_SMALL_SIZE
  * @gfp: allocation flags
+ * @nid: the node wanted, NUMA_NO_NODE for this CPU's
  * @ip: the return address into the allocator's caller, for the profile
  *
  * Context: As @gfp allows.
  * Return: the object (whole pages, aligned to @size if it is a power of
- * two), or NULL.
+ * two), on @nid or, without __GFP_THISNODE, the nearest node that had
+ * memory; or NULL.
  */
 void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp,
-		     unsigned long ip)
+		     int nid, unsigned long ip)
 {
 	unsigned int npages, align;
 	unsigned long flags;
@@ -211,7 +213,8 @@ void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp,
 	bytes = PAGE_ALIGN(size);
 	npages = bytes >> PAGE_SHIFT;
 	align = is_power_of_2(size) ? npages : 1;
-	s = ma_heap_alloc(npages, align, MA_SPAN_LARGE, gfp);
+	s = ma_heap_alloc(nid == NUMA_NO_NODE ? ma_local_heap() : ma_heaps[nid],
+			  npages, align, MA_SPAN_LARGE, gfp);
 	if (!s)
 		return NULL;
 	p = (void *)s->base;
@@ -238,19 +241,20 @@ void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp,
 
 static void ma_large_free(struct ma_span *s, const void *p)
 {
+	struct ma_heap *h = READ_ONCE(s->harena)->heap;
 	unsigned long flags;
 	size_t bytes;
 
 	/* Claim the span under the heap lock: a second free finds it gone. */
-	ma_heap_lock(&flags);
+	ma_heap_lock(h, &flags);
 	if (s->state != MA_SPAN_LARGE || s->base != (unsigned long)p) {
-		ma_heap_unlock(flags);
+		ma_heap_unlock(h, flags);
 		ma_bad_free(p, s->state == MA_SPAN_LARGE ?
 			    "interior pointer" : "double free");
 		return;
 	}
 	WRITE_ONCE(s->state, MA_SPAN_INIT);
-	ma_heap_unlock(flags);
+	ma_heap_unlock(h, flags);
 
 	if (ma_mprof_has_samples(s))
 		ma_mprof_free(s, p);
@@ -264,24 +268,29 @@ static void ma_large_free(struct ma_span *s, const void *p)
 	ma_heap_free(s);
 }
 
-/**
- * memarena_alloc() - allocate memory
- * @size: bytes wanted, up to %MEMARENA_MAX_SIZE
- * @gfp: GFP flags, as for kmalloc(); __GFP_ZERO zeroes the object
- *
- * Sizes up to %MEMARENA_MAX_SMALL_SIZE are rounded up to a size class and
- * served from this CPU's cache; larger ones get whole pages.  The object
- * is at least 8-byte aligned, and aligned to @size if @size is a power of
- * two.  The init_on_alloc policy is honoured.
- *
- * Context: Process, softirq or hardirq context; may sleep only if @gfp
- * allows it.  Not from NMI.  On PREEMPT_RT, as kmalloc(): not from
- * hardirq, nor with interrupts or preemption disabled.
- * Return: the object; ZERO_SIZE_PTR if @size is 0; NULL if @size is
- * larger than %MEMARENA_MAX_SIZE, if memory is short, in NMI context, or
- * for GFP_DMA/GFP_DMA32.
+/*
+ * A small object from the other nodes, nearest first, when @nid's
+ * central (NUMA_NO_NODE: this CPU's node's) had none and could not grow.
  */
-void *memarena_alloc(size_t size, gfp_t gfp)
+static noinline void *ma_alloc_fallback(unsigned int cls, gfp_t gfp, int nid)
+{
+	int next = NUMA_NO_NODE, dist = -1;
+	void *p;
+
+	if (gfp & __GFP_THISNODE)
+		return NULL;
+	if (nid == NUMA_NO_NODE)
+		nid = numa_mem_id();
+	while ((next = ma_node_next(nid, next, &dist)) != NUMA_NO_NODE) {
+		p = ma_mcache_alloc(cls, gfp, next);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+static __always_inline void *ma_alloc(size_t size, gfp_t gfp, int nid,
+				      unsigned long ip)
 {
 	unsigned int cls;
 	void *p;
@@ -292,19 +301,69 @@ void *memarena_alloc(size_t size, gfp_t gfp)
 		return NULL;
 	might_alloc(gfp);
 	if (unlikely(size > MEMARENA_MAX_SMALL_SIZE))
-		return ma_large_alloc(NULL, size, gfp, _RET_IP_);
+		return ma_large_alloc(NULL, size, gfp, nid, ip);
 
 	cls = ma_size_to_class(size);
-	p = ma_mcache_alloc(cls, gfp);
-	if (unlikely(!p))
-		return NULL;
+	p = ma_mcache_alloc(cls, gfp, nid);
+	if (unlikely(!p)) {
+		p = ma_alloc_fallback(cls, gfp, nid);
+		if (!p)
+			return NULL;
+	}
 	ma_obj_init(p, ma_class_size[cls], gfp);
 	ma_checkers_alloc(p, size, ma_class_size[cls], gfp);
 	if (ma_mprof_tick(ma_class_size[cls]))
-		ma_mprof_alloc(p, ma_class_size[cls], NULL, _RET_IP_);
+		ma_mprof_alloc(p, ma_class_size[cls], NULL, ip);
 	return p;
 }
+
+/**
+ * memarena_alloc() - allocate memory
+ * @size: bytes wanted, up to %MEMARENA_MAX_SIZE
+ * @gfp: GFP flags, as for kmalloc(); __GFP_ZERO zeroes the object
+ *
+ * Sizes up to %MEMARENA_MAX_SMALL_SIZE are rounded up to a size class and
+ * served from this CPU's cache; larger ones get whole pages.  The object
+ * is at least 8-byte aligned, and aligned to @size if @size is a power of
+ * two.  The init_on_alloc policy is honoured.  The memory is on this
+ * CPU's node (the nearest node with memory) unless that node has none
+ * left: then on the nearest that has, unless @gfp has __GFP_THISNODE.
+ *
+ * Context: Process, softirq or hardirq context; may sleep only if @gfp
+ * allows it.  Not from NMI.  On PREEMPT_RT, as kmalloc(): not from
+ * hardirq, nor with interrupts or preemption disabled.
+ * Return: the object; ZERO_SIZE_PTR if @size is 0; NULL if @size is
+ * larger than %MEMARENA_MAX_SIZE, if memory is short, in NMI context, or
+ * for GFP_DMA/GFP_DMA32.
+ */
+void *memarena_alloc(size_t size, gfp_t gfp)
+{
+	return ma_alloc(size, gfp, NUMA_NO_NODE, _RET_IP_);
+}
 EXPORT_SYMBOL_GPL(memarena_alloc);
+
+/**
+ * memarena_alloc_node() - allocate memory on a memory node
+ * @size: bytes wanted, up to %MEMARENA_MAX_SIZE
+ * @gfp: GFP flags, as for memarena_alloc(); with __GFP_THISNODE the
+ *	object is on @nid or the allocation fails
+ * @nid: the node, or %NUMA_NO_NODE for this CPU's, as memarena_alloc()
+ *
+ * As kmalloc_node().  An object on this CPU's node comes from this CPU's
+ * cache; one on another node from that node's central list, one lock
+ * hold each.  Without __GFP_THISNODE, a node without memory (left) is
+ * replaced by the nearest that has some.
+ *
+ * Context: As memarena_alloc().
+ * Return: as memarena_alloc(); NULL also if @nid is not a possible node.
+ */
+void *memarena_alloc_node(size_t size, gfp_t gfp, int nid)
+{
+	if (unlikely(!ma_node_valid(nid)))
+		return NULL;
+	return ma_alloc(size, gfp, nid, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(memarena_alloc_node);
 
 /*
  * The checks and bookkeeping of a free (see memarena_free()), up to the
@@ -446,8 +505,45 @@ out:
 }
 EXPORT_SYMBOL_GPL(memarena_size);
 
-/* Objects freed per hold of the per-CPU cache lock by memarena_free_bulk(). */
-#define MA_FREE_BULK_CHUNK	32
+static int ma_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **p,
+			 int nid, unsigned long ip)
+{
+	unsigned int cls, size_cls;
+	size_t i, got;
+
+	if (unlikely(!size || !nr || size > MEMARENA_MAX_SIZE ||
+		     nr > INT_MAX || ma_gfp_invalid(gfp)))
+		return 0;
+	might_alloc(gfp);
+	if (unlikely(size > MEMARENA_MAX_SMALL_SIZE)) {
+		for (got = 0; got < nr; got++) {
+			p[got] = ma_large_alloc(NULL, size, gfp, nid, ip);
+			if (!p[got])
+				goto out_free;
+		}
+		return nr;
+	}
+	cls = ma_size_to_class(size);
+	size_cls = ma_class_size[cls];
+	got = ma_mcache_alloc_bulk(cls, gfp, nr, p, nid);
+	/* The node ran short: the rest from the others, one by one. */
+	for (; got < nr; got++) {
+		p[got] = ma_alloc_fallback(cls, gfp, nid);
+		if (!p[got])
+			break;
+	}
+	for (i = 0; i < got; i++) {
+		ma_obj_init(p[i], size_cls, gfp);
+		ma_checkers_alloc(p[i], size, size_cls, gfp);
+		if (ma_mprof_tick(size_cls))
+			ma_mprof_alloc(p[i], size_cls, NULL, ip);
+	}
+	if (likely(got == nr))
+		return nr;
+out_free:
+	memarena_free_bulk(got, p);
+	return 0;
+}
 
 /**
  * memarena_alloc_bulk() - allocate several objects of one size
@@ -468,37 +564,29 @@ EXPORT_SYMBOL_GPL(memarena_size);
  */
 int memarena_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **p)
 {
-	unsigned int cls, size_cls;
-	size_t i, got;
-
-	if (unlikely(!size || !nr || size > MEMARENA_MAX_SIZE ||
-		     nr > INT_MAX || ma_gfp_invalid(gfp)))
-		return 0;
-	might_alloc(gfp);
-	if (unlikely(size > MEMARENA_MAX_SMALL_SIZE)) {
-		for (got = 0; got < nr; got++) {
-			p[got] = ma_large_alloc(NULL, size, gfp, _RET_IP_);
-			if (!p[got])
-				goto out_free;
-		}
-		return nr;
-	}
-	cls = ma_size_to_class(size);
-	size_cls = ma_class_size[cls];
-	got = ma_mcache_alloc_bulk(cls, gfp, nr, p);
-	for (i = 0; i < got; i++) {
-		ma_obj_init(p[i], size_cls, gfp);
-		ma_checkers_alloc(p[i], size, size_cls, gfp);
-		if (ma_mprof_tick(size_cls))
-			ma_mprof_alloc(p[i], size_cls, NULL, _RET_IP_);
-	}
-	if (likely(got == nr))
-		return nr;
-out_free:
-	memarena_free_bulk(got, p);
-	return 0;
+	return ma_alloc_bulk(size, gfp, nr, p, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(memarena_alloc_bulk);
+
+/**
+ * memarena_alloc_bulk_node() - memarena_alloc_bulk() on a memory node
+ * @size: bytes each, up to %MEMARENA_MAX_SIZE
+ * @gfp: GFP flags, as for memarena_alloc_node()
+ * @nr: how many
+ * @p: array of @nr pointers, filled with the objects
+ * @nid: the node, as for memarena_alloc_node()
+ *
+ * Context: As memarena_alloc().
+ * Return: as memarena_alloc_bulk(); 0 also if @nid is not a possible node.
+ */
+int memarena_alloc_bulk_node(size_t size, gfp_t gfp, size_t nr, void **p,
+			     int nid)
+{
+	if (unlikely(!ma_node_valid(nid)))
+		return 0;
+	return ma_alloc_bulk(size, gfp, nr, p, nid, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(memarena_alloc_bulk_node);
 
 /**
  * memarena_free_bulk() - free several objects
@@ -582,7 +670,7 @@ int ma_malloc_init(void)
 		return err;
 	ma_cookie = get_random_long() | 1;
 	ma_gc_init();
-	err = ma_heap_init();
+	err = ma_heap_init(ma_central_trim_heap);
 	if (err)
 		return err;
 	err = ma_mcache_init();

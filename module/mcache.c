@@ -4,7 +4,14 @@
  * size class a bounded stack of free objects.  Allocation pops, free
  * pushes, both under the CPU's local_lock with interrupts off and without
  * any atomic read-modify-write.  An empty stack refills a batch from the
- * central list, a full one flushes its oldest half to it.  See malloc.c.
+ * central list of the CPU's node, a full one flushes its oldest half to
+ * it.  See malloc.c.
+ *
+ * Nodes: a CPU's stacks hold only objects of its node's centrals (the
+ * invariant at struct ma_mcache).  An object of another node's central
+ * is freed straight to that central, as SLUB's sheaves let remote-node
+ * frees bypass them, and an allocation for another node takes one object
+ * from that node's central.
  *
  * Hoarding bound: a CPU keeps at most MA_MCACHE_CLASS_BYTES of free
  * objects per class, but never more than MA_MCACHE_MAX_OBJS nor fewer
@@ -69,28 +76,34 @@ static __always_inline void *ma_mcache_pop(struct ma_mcache_class *mc)
 	return p;
 }
 
-static void *ma_mcache_alloc_slow(unsigned int cls, gfp_t gfp)
+/* An object from @h's central: a batch for the stack if @h is local. */
+static void *ma_mcache_alloc_slow(unsigned int cls, gfp_t gfp,
+				  struct ma_heap *h, bool local)
 {
-	struct ma_central *c = &ma_heap.central[cls];
+	struct ma_central *c = &h->central[cls];
 	void *buf[MA_MCACHE_MAX_BATCH];
 	struct ma_mcache_class *mc;
 	unsigned long flags;
 	unsigned int n;
 	void *p;
 
-	n = ma_central_refill(c, buf, ma_mcache_batch(cls), gfp);
+	n = ma_central_refill(c, buf, local ? ma_mcache_batch(cls) : 1, gfp);
 	if (!n)
 		return NULL;
 
-	/* We may run on another CPU now: fill whichever stack is ours. */
+	/*
+	 * We may run on another CPU now: fill whichever stack is ours, if
+	 * it is of @h's node (the invariant at struct ma_mcache).
+	 */
 	local_lock_irqsave(&ma_mcaches->lock, flags);
 	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
 	p = buf[--n];
 	WRITE_ONCE(mc->nmalloc, mc->nmalloc + 1);
-	while (n && mc->n < mc->cap)
-		mc->objs[mc->n++] = buf[--n];
+	if (ma_local_heap() == h)
+		while (n && mc->n < mc->cap)
+			mc->objs[mc->n++] = buf[--n];
 	if (n)
-		ma_central_flush(c, buf, n);
+		ma_central_flush(buf, n);
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
 #ifdef CONFIG_DEBUG_KMEMLEAK
 	memzero_explicit(buf, sizeof(buf));	/* as in ma_mcache_pop() */
@@ -102,28 +115,34 @@ static void *ma_mcache_alloc_slow(unsigned int cls, gfp_t gfp)
  * ma_mcache_alloc() - allocate a small object from this CPU's cache
  * @cls: size class, 1 .. MA_NUM_SIZE_CLASSES - 1
  * @gfp: allocation flags for a refill
+ * @nid: the node the object must be on, a node with memory, or
+ *	NUMA_NO_NODE for this CPU's (the nearest with memory)
  *
  * The object still carries its free cookie; the caller clears it.
  *
  * Context: Any context but NMI, as @gfp allows.
  * Return: the object, or NULL.
  */
-void *ma_mcache_alloc(unsigned int cls, gfp_t gfp)
+void *ma_mcache_alloc(unsigned int cls, gfp_t gfp, int nid)
 {
 	struct ma_mcache_class *mc;
 	unsigned long flags;
+	struct ma_heap *h;
+	bool local;
 	void *p;
 
 	local_lock_irqsave(&ma_mcaches->lock, flags);
 	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
-	if (likely(mc->n)) {
+	local = nid == NUMA_NO_NODE || nid == numa_mem_id();
+	if (likely(mc->n && local)) {
 		p = ma_mcache_pop(mc);
 		WRITE_ONCE(mc->nmalloc, mc->nmalloc + 1);
 		local_unlock_irqrestore(&ma_mcaches->lock, flags);
 		return p;
 	}
+	h = local ? ma_local_heap() : ma_heaps[nid];
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
-	return ma_mcache_alloc_slow(cls, gfp);
+	return ma_mcache_alloc_slow(cls, gfp, h, local);
 }
 
 /**
@@ -132,27 +151,34 @@ void *ma_mcache_alloc(unsigned int cls, gfp_t gfp)
  * @gfp: allocation flags for refills
  * @n: how many
  * @p: where to store them
+ * @nid: as for ma_mcache_alloc()
  *
- * Takes what this CPU's stack has in one lock hold, then the rest from
- * the central list straight into @p.  The objects still carry their free
- * cookies.
+ * Takes what this CPU's stack has in one lock hold (if the node is this
+ * CPU's), then the rest from the node's central list straight into @p.
+ * The objects still carry their free cookies.
  *
  * Context: Any context but NMI, as @gfp allows.
  * Return: the number stored, @n unless memory ran short.
  */
-size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p)
+size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p,
+			    int nid)
 {
-	struct ma_central *c = &ma_heap.central[cls];
 	struct ma_mcache_class *mc;
+	struct ma_central *c;
 	unsigned long flags;
-	size_t got, k;
+	size_t got = 0, k;
 
 	local_lock_irqsave(&ma_mcaches->lock, flags);
 	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
-	got = min_t(size_t, n, mc->n);
-	for (k = 0; k < got; k++)
-		p[k] = ma_mcache_pop(mc);
-	WRITE_ONCE(mc->nmalloc, mc->nmalloc + got);
+	if (nid == NUMA_NO_NODE || nid == numa_mem_id()) {
+		got = min_t(size_t, n, mc->n);
+		for (k = 0; k < got; k++)
+			p[k] = ma_mcache_pop(mc);
+		WRITE_ONCE(mc->nmalloc, mc->nmalloc + got);
+		c = &ma_local_heap()->central[cls];
+	} else {
+		c = &ma_heaps[nid]->central[cls];
+	}
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
 
 	while (got < n) {
@@ -172,7 +198,7 @@ size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p)
 static void ma_mcache_flush(struct ma_mcache_class *mc, unsigned int cls,
 			    unsigned int n)
 {
-	ma_central_flush(&ma_heap.central[cls], mc->objs, n);
+	ma_central_flush(mc->objs, n);
 	memmove(mc->objs, mc->objs + n, (mc->n - n) * sizeof(*mc->objs));
 	mc->n -= n;
 #ifdef CONFIG_DEBUG_KMEMLEAK
@@ -181,10 +207,35 @@ static void ma_mcache_flush(struct ma_mcache_class *mc, unsigned int cls,
 #endif
 }
 
+/* Whether a span's objects may go on this CPU's stacks: see ma_mcache. */
+static __always_inline bool ma_mcache_local(const struct ma_span *s)
+{
+	return s->central == &ma_local_heap()->central[s->class];
+}
+
+/*
+ * Free an object of another node's central straight to it.  Counted
+ * before its span may leave HeapInuse (stats.c), after the put that a
+ * racing double free could make fail.
+ */
+static void ma_mcache_free_remote(struct ma_span *s, void *p)
+{
+	LIST_HEAD(empty);
+
+	if (!ma_central_free_one(s->central, s, p, &empty)) {
+		ma_bad_free(p, "double free");
+		return;
+	}
+	ma_mcache_count(s->class, -1, 0);
+	ma_heap_free_list(&empty);
+}
+
 /**
  * ma_mcache_free() - free a small object into this CPU's cache
- * @s: the object's span, SMALL, of the global heap
+ * @s: the object's span, SMALL, of a node's heap
  * @p: the object, validated and carrying its free cookie
+ *
+ * An object of another node goes straight back to its central.
  *
  * Context: Any context but NMI.
  */
@@ -195,6 +246,11 @@ void ma_mcache_free(struct ma_span *s, void *p)
 	unsigned long flags;
 
 	local_lock_irqsave(&ma_mcaches->lock, flags);
+	if (unlikely(!ma_mcache_local(s))) {
+		local_unlock_irqrestore(&ma_mcaches->lock, flags);
+		ma_mcache_free_remote(s, p);
+		return;
+	}
 	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
 	if (unlikely(mc->n == mc->cap))
 		ma_mcache_flush(mc, cls, ma_mcache_batch(cls));
@@ -205,21 +261,28 @@ void ma_mcache_free(struct ma_span *s, void *p)
 
 /**
  * ma_mcache_free_bulk() - free small objects into this CPU's cache
- * @spans: each object's span, SMALL, of the global heap
+ * @spans: each object's span, SMALL, of a node's heap
  * @objs: the objects, validated and carrying their free cookies
  * @n: how many, at most MA_FREE_BULK_CHUNK (bounded work with
  *	interrupts off)
+ *
+ * Objects of another node go straight back to their centrals.
  *
  * Context: Any context but NMI.
  */
 void ma_mcache_free_bulk(struct ma_span **spans, void **objs, unsigned int n)
 {
 	struct ma_mcache_class *mc;
+	unsigned long flags, remote = 0;
 	unsigned int i, cls;
-	unsigned long flags;
 
+	BUILD_BUG_ON(MA_FREE_BULK_CHUNK > BITS_PER_LONG);
 	local_lock_irqsave(&ma_mcaches->lock, flags);
 	for (i = 0; i < n; i++) {
+		if (unlikely(!ma_mcache_local(spans[i]))) {
+			__set_bit(i, &remote);
+			continue;
+		}
 		cls = spans[i]->class;
 		mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
 		if (unlikely(mc->n == mc->cap))
@@ -228,6 +291,8 @@ void ma_mcache_free_bulk(struct ma_span **spans, void **objs, unsigned int n)
 		WRITE_ONCE(mc->nfree, mc->nfree + 1);
 	}
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+	for_each_set_bit(i, &remote, n)
+		ma_mcache_free_remote(spans[i], objs[i]);
 }
 
 /**

@@ -4,7 +4,8 @@
  * still have free objects (partial) and those that have none (full), under
  * one lock.  Per-CPU caches refill from and flush to a central in
  * batches, so its lock is taken once per batch, not once per object.
- * Each memarena_arena has centrals of its own.  See malloc.c.
+ * Each node's heap has a central per class, and each memarena_arena has
+ * centrals of its own.  See malloc.c.
  */
 
 #include "memarena.h"
@@ -18,12 +19,13 @@ MODULE_PARM_DESC(central_lock_max_hold_ns,
  * ma_central_init() - initialise an empty central
  * @c: the central
  * @class: its size class
- * @owner: the arena it belongs to, NULL for the global heap
+ * @owner: the arena it belongs to, NULL for a node's heap
+ * @heap: the node's heap it belongs to, NULL for an arena
  *
  * Context: Any context.
  */
 void ma_central_init(struct ma_central *c, unsigned int class,
-		     struct memarena_arena *owner)
+		     struct memarena_arena *owner, struct ma_heap *heap)
 {
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->partial);
@@ -36,6 +38,7 @@ void ma_central_init(struct ma_central *c, unsigned int class,
 	c->nspans = 0;
 	c->class = class;
 	c->owner = owner;
+	c->heap = heap;
 }
 
 /* Alignment of a class's spans, in pages: see malloc.c, "Alignment". */
@@ -105,8 +108,13 @@ unsigned int ma_central_refill(struct ma_central *c, void **objs,
 			return got;
 	}
 
-	s = ma_heap_alloc(MA_SPAN_PAGES(c->class), ma_class_align(c->class),
-			  MA_SPAN_INIT, gfp);
+	/*
+	 * A node's central takes spans of its own heap only (memarena.h,
+	 * struct ma_mcache); an arena's, of the allocating CPU's node first.
+	 */
+	s = ma_heap_alloc(c->heap ?: ma_local_heap(), MA_SPAN_PAGES(c->class),
+			  ma_class_align(c->class), MA_SPAN_INIT,
+			  c->heap ? gfp | __GFP_THISNODE : gfp);
 	if (!s)
 		return 0;
 	ma_span_init_small(s, c->class, c);
@@ -142,8 +150,8 @@ static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
 
 /**
  * ma_central_flush() - return free objects to their spans
- * @c: the central of their class
- * @objs: the objects, each carrying its free cookie
+ * @objs: the objects, each carrying its free cookie, of nodes' centrals
+ *	(runs of one central: a CPU's stack is of one)
  * @n: how many
  *
  * Spans left without any allocated object go back to the heap.
@@ -151,28 +159,37 @@ static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
  * Context: Any context; may be called with the caller's per-CPU cache
  * lock held (lock order: mcache, central, heap).
  */
-void ma_central_flush(struct ma_central *c, void **objs, unsigned int n)
+void ma_central_flush(void **objs, unsigned int n)
 {
-	struct ma_span *s = NULL;
+	struct ma_central *c;
 	unsigned long flags;
+	struct ma_span *s;
+	unsigned int i = 0;
 	LIST_HEAD(empty);
-	unsigned int i;
 
-	ma_central_lock(c, &flags);
-	for (i = 0; i < n; i++) {
-		/*
-		 * Neighbours in a stack often share a span: look the span up
-		 * only when the object is outside the previous one.  That one
-		 * is still the same span: if the previous put emptied it, no
-		 * other object of it is allocated, so none is in @objs.
-		 */
-		if (!s || (unsigned long)objs[i] - s->base >=
-			  ((unsigned long)s->npages << PAGE_SHIFT))
-			s = ma_span_of(objs[i]);
-		/* Checked when the object was freed: cannot fail. */
-		WARN_ON_ONCE(!ma_central_put(c, s, objs[i], &empty));
+	while (i < n) {
+		s = ma_span_of(objs[i]);
+		c = s->central;
+		ma_central_lock(c, &flags);
+		for (; i < n; i++) {
+			/*
+			 * Neighbours in a stack often share a span: look the
+			 * span up only when the object is outside the previous
+			 * one.  That one is still the same span: if the
+			 * previous put emptied it, no other object of it is
+			 * allocated, so none is in @objs.
+			 */
+			if ((unsigned long)objs[i] - s->base >=
+			    ((unsigned long)s->npages << PAGE_SHIFT)) {
+				s = ma_span_of(objs[i]);
+				if (s->central != c)
+					break;
+			}
+			/* Checked when the object was freed: cannot fail. */
+			WARN_ON_ONCE(!ma_central_put(c, s, objs[i], &empty));
+		}
+		ma_central_unlock(c, flags);
 	}
-	ma_central_unlock(c, flags);
 	ma_heap_free_list(&empty);
 }
 
@@ -255,13 +272,14 @@ u64 ma_central_release_all(struct ma_central *c)
 }
 
 /**
- * ma_central_trim_all() - give the global centrals' empty spans to the heap
+ * ma_central_trim_heap() - give a node's centrals' empty spans to its heap
+ * @h: the heap
  *
- * Context: Any context; takes each central's lock, then ma_heap.lock,
- * once per class that keeps a span.
+ * Context: Any context; takes each central's lock, then @h->lock, once
+ * per class that keeps a span.
  * Return: the number of spans given back.
  */
-unsigned long ma_central_trim_all(void)
+unsigned long ma_central_trim_heap(struct ma_heap *h)
 {
 	unsigned long flags, n = 0;
 	struct ma_central *c;
@@ -269,7 +287,7 @@ unsigned long ma_central_trim_all(void)
 	LIST_HEAD(spans);
 
 	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++) {
-		c = &ma_heap.central[cls];
+		c = &h->central[cls];
 		if (!READ_ONCE(c->nempty))
 			continue;
 		ma_central_lock(c, &flags);
@@ -284,21 +302,43 @@ unsigned long ma_central_trim_all(void)
 }
 
 /**
+ * ma_central_trim_all() - ma_central_trim_heap() for every node
+ *
+ * Context: As ma_central_trim_heap().
+ * Return: the number of spans given back.
+ */
+unsigned long ma_central_trim_all(void)
+{
+	unsigned long n = 0;
+	struct ma_heap *h;
+
+	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h))
+		n += ma_central_trim_heap(h);
+	return n;
+}
+
+/**
  * ma_central_empty_bytes() - bytes of the empty spans the centrals keep
+ * @h: the heap of one node, NULL for all of them
  *
  * A racy sum, for the scavenger's decisions and the shrinker's count.
  *
  * Context: Any context.
- * Return: the bytes, counted in HeapInuse, that ma_central_trim_all()
+ * Return: the bytes, counted in HeapInuse, that ma_central_trim_heap()
  * would give back to the heap.
  */
-u64 ma_central_empty_bytes(void)
+u64 ma_central_empty_bytes(struct ma_heap *h)
 {
 	unsigned int cls;
 	u64 bytes = 0;
 
+	if (!h) {
+		for (h = ma_heap_next(NULL); h; h = ma_heap_next(h))
+			bytes += ma_central_empty_bytes(h);
+		return bytes;
+	}
 	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++)
-		bytes += (u64)READ_ONCE(ma_heap.central[cls].nempty) *
+		bytes += (u64)READ_ONCE(h->central[cls].nempty) *
 			 ma_class_span_bytes[cls];
 	return bytes;
 }

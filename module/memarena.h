@@ -11,17 +11,21 @@
  *    disabled.  Protects that CPU's object stacks and counters.  Held by
  *    the alloc/free fast paths; the flush of a full stack runs under it.
  *
- * 2. ma_central.lock - spinlock, one per size class of the global heap and
- *    one per size class of each memarena_arena.  Protects the span lists of
- *    the class and the allocation bitmaps of the spans on them.  Always
- *    taken with interrupts disabled (allocations may come from hardirq).
+ * 2. ma_central.lock - spinlock, one per size class of each node's heap
+ *    and one per size class of each memarena_arena.  Protects the span
+ *    lists of the class and the allocation bitmaps of the spans on them.
+ *    Always taken with interrupts disabled (allocations may come from
+ *    hardirq).
  *
  * 3. memarena_arena.lock - spinlock, irq-safe: the arena's list of large
  *    objects.
  *
- * 4. ma_heap.lock - spinlock, irq-safe, innermost: the page-level
- *    allocator (free spans), the heap arena list, the span structure
- *    allocator and the arena index writers.
+ * 4. ma_heap.lock - spinlock, one per memory node, irq-safe: that node's
+ *    page-level allocator (free spans), its heap arena list and its span
+ *    structure allocator.  Never two heaps' locks at once.
+ *
+ * 5. ma_index_lock - spinlock, irq-safe, innermost: the writers of the
+ *    arena index, which all nodes share.
  *
  * Apart: the heap profile's ma_mprof_lock and sampled-object chain locks
  * (mprof.c), irq-safe, each taken alone, never with another memarena
@@ -84,6 +88,8 @@
 
 /* Spans are multiples of Go's 8 KiB pages, i.e. of two kernel pages. */
 #define MA_SPAN_PAGES(cls)	(ma_class_span_bytes[cls] >> PAGE_SHIFT)
+
+struct ma_heap;
 
 /*
  * struct ma_span - a run of contiguous pages inside one heap arena
@@ -156,6 +162,7 @@ enum ma_span_state {
  */
 struct ma_heap_arena {
 	unsigned long base;
+	struct ma_heap *heap;		/* the node's heap it belongs to */
 	struct page *page;		/* the first of 1 << order pages */
 	struct page *meta_page;		/* the pages holding this struct */
 	unsigned int order;
@@ -210,8 +217,11 @@ struct ma_page_run {
  * @empty_max: MA_CENTRAL_EMPTY_BYTES worth of spans, 0 for an arena's
  * @nspans: spans on the three lists (in HeapInuse, BySize)
  * @class: size class
- * @owner: the memarena_arena this central belongs to, NULL for the
- *	global heap (whose objects go through the per-CPU caches)
+ * @owner: the memarena_arena this central belongs to, NULL for a node's
+ *	heap (whose objects go through the per-CPU caches)
+ * @heap: the node heap whose central this is, all of whose spans come
+ *	from it; NULL for an arena's, whose spans come from the heap of
+ *	whichever node the allocating CPU is on
  */
 struct ma_central {
 	spinlock_t lock;		/* see the kernel-doc above */
@@ -224,6 +234,7 @@ struct ma_central {
 	unsigned long nspans;
 	unsigned int class;
 	struct memarena_arena *owner;
+	struct ma_heap *heap;
 };
 
 /*
@@ -260,6 +271,10 @@ struct ma_mcache_class {
  * that CPU (interrupts off), except by the CPU-hotplug dead callback once
  * the CPU is gone.  Readers of the counters on other CPUs use READ_ONCE()
  * and accept values that are a few operations old.
+ *
+ * Invariant: every object on a CPU's stacks belongs to a span of the
+ * central of its class in the heap of the CPU's node (ma_local_heap()),
+ * so its page is on that node; frees of other objects bypass the stacks.
  */
 struct ma_mcache {
 	local_lock_t lock;
@@ -284,8 +299,8 @@ struct ma_mcache {
 #define MA_RELEASE_SCAN		32
 
 /*
- * struct ma_heap - the page heap, Go's mheap
- * @lock: protects everything below but the index L1 pointer; every hold
+ * struct ma_heap - the page heap of one memory node, Go's mheap
+ * @lock: protects everything below but @central and @nid; every hold
  *	does a bounded amount of work (MA_FREE_BATCH, MA_CARVE_SCAN,
  *	MA_RELEASE_SCAN) and the statistics reader never takes it
  * @seq: bumped by every @lock section (ma_heap_lock()), so that a
@@ -293,15 +308,18 @@ struct ma_mcache {
  * @free: free spans by page count (index npages - 1)
  * @nonempty: bit i set when @free[i] is not empty
  * @arenas: every heap arena, those without a page in use first
- * @central: the global central lists, one per size class
+ * @central: the node's central lists, one per size class
+ * @nid: the node; every page of its heap arenas is on it
  * @sys: bytes of heap arenas obtained from the buddy allocator
  * @inuse: bytes in spans that are SMALL, INIT or LARGE
  * @released: bytes of @sys given back to the page allocator (scavenger):
  *	holes in heap arenas and arenas given back, less what new arenas
  *	reused; @sys - @released is what the heap holds
  * @narenas: number of heap arenas
+ * @nspans: spans in use (INIT, SMALL, LARGE)
  * @spanalloc: allocator of struct ma_span (Go's fixalloc)
- * @gc_sys: bytes of allocator metadata: heap arena metadata, index nodes
+ * @gc_sys: bytes of allocator metadata: this structure, heap arena
+ *	metadata
  */
 struct ma_fixalloc {
 	struct list_head free;		/* DEAD spans */
@@ -319,15 +337,53 @@ struct ma_heap {
 	DECLARE_BITMAP(nonempty, MA_ARENA_MAX_PAGES);
 	struct list_head arenas;
 	struct ma_central central[MA_NUM_SIZE_CLASSES];
+	int nid;
 	u64 sys;
 	u64 inuse;
 	u64 released;
 	unsigned long narenas;
+	unsigned long nspans;
 	struct ma_fixalloc spanalloc;
 	u64 gc_sys;
 };
 
-extern struct ma_heap ma_heap;
+/* One heap per possible node, nr_node_ids entries (NULL: not possible). */
+extern struct ma_heap **ma_heaps;
+
+/*
+ * The heap after @h in node order (the first if @h is NULL), or NULL:
+ * for (h = ma_heap_next(NULL); h; h = ma_heap_next(h)) visits them all.
+ */
+static inline struct ma_heap *ma_heap_next(const struct ma_heap *h)
+{
+	int nid;
+
+	for (nid = h ? h->nid + 1 : 0; nid < nr_node_ids; nid++)
+		if (ma_heaps[nid])
+			return ma_heaps[nid];
+	return NULL;
+}
+
+/* The heap of the node this CPU allocates from (its nearest with memory). */
+static inline struct ma_heap *ma_local_heap(void)
+{
+	return ma_heaps[numa_mem_id()];
+}
+
+/*
+ * A node's heap gauges, read together (ma_heap_read()), or summed over
+ * the nodes (ma_heap_read_all()).
+ */
+struct ma_heap_gauges {
+	u64 sys;
+	u64 inuse;
+	u64 released;
+	u64 narenas;
+	u64 nspans;
+	u64 mspan_inuse;		/* bytes */
+	u64 mspan_sys;
+	u64 gc_sys;
+};
 
 /*
  * The longest hold seen of ma_heap.lock and of any central's lock, in ns
@@ -349,21 +405,21 @@ static inline void ma_hold_end(u64 *max, u64 t0)
 		ma_hold_record(max, ns);
 }
 
-/* Take and drop ma_heap.lock; the section is a ma_heap.seq write section. */
-static inline void ma_heap_lock(unsigned long *flags)
-	__acquires(&ma_heap.lock)
+/* Take and drop a heap's lock; the section is a @h->seq write section. */
+static inline void ma_heap_lock(struct ma_heap *h, unsigned long *flags)
+	__acquires(&h->lock)
 {
-	spin_lock_irqsave(&ma_heap.lock, *flags);
-	write_seqcount_begin(&ma_heap.seq);
-	ma_heap.hold_t0 = local_clock();
+	spin_lock_irqsave(&h->lock, *flags);
+	write_seqcount_begin(&h->seq);
+	h->hold_t0 = local_clock();
 }
 
-static inline void ma_heap_unlock(unsigned long flags)
-	__releases(&ma_heap.lock)
+static inline void ma_heap_unlock(struct ma_heap *h, unsigned long flags)
+	__releases(&h->lock)
 {
-	ma_hold_end(&ma_heap_hold_max_ns, ma_heap.hold_t0);
-	write_seqcount_end(&ma_heap.seq);
-	spin_unlock_irqrestore(&ma_heap.lock, flags);
+	ma_hold_end(&ma_heap_hold_max_ns, h->hold_t0);
+	write_seqcount_end(&h->seq);
+	spin_unlock_irqrestore(&h->lock, flags);
 }
 
 /* Take and drop a central's lock, timing the hold. */
@@ -389,7 +445,7 @@ static inline unsigned long ma_free_cookie(const void *obj)
 	return ma_cookie ^ (unsigned long)obj;
 }
 
-/* --- mheap.c ----------------------------------------------------------- */
+/* --- the arena index (marenaindex.c) ------------------------------------ */
 
 /*
  * The arena index: a three-level radix tree from (address - PAGE_OFFSET)
@@ -410,6 +466,7 @@ struct ma_index_mid {
 
 extern struct ma_index_mid **ma_index;	/* ma_index_l1_size entries */
 extern unsigned long ma_index_l1_size;
+extern u64 ma_index_sys;		/* bytes of index nodes, GCSys */
 
 /**
  * ma_span_of() - the span containing an address, Go's spanOf()
@@ -448,20 +505,75 @@ static inline struct ma_span *ma_span_of(const void *p)
 	return READ_ONCE(ha->spans[idx]);
 }
 
-int ma_heap_init(void);
+/* --- marenaindex.c ----------------------------------------------------- */
+
+/* Index nodes a new heap arena may need, obtained before any lock. */
+struct ma_index_nodes {
+	struct ma_index_mid *mid;
+	struct ma_index_leaf *leaf;
+};
+
+int ma_index_init(void);
+void ma_index_exit(void);
+int ma_index_prepare(unsigned long base, gfp_t gfp, struct ma_index_nodes *nodes);
+void ma_index_unprepare(struct ma_index_nodes *nodes);
+void ma_index_set(struct ma_heap_arena *ha, struct ma_heap_arena *val,
+		  struct ma_index_nodes *nodes);
+
+/* --- mfixalloc.c -------------------------------------------------------- */
+
+struct ma_span *ma_spanalloc_get(struct ma_heap *h);
+void ma_spanalloc_put(struct ma_heap *h, struct ma_span *s);
+int ma_spanalloc_reserve(struct ma_heap *h, unsigned int want, gfp_t gfp);
+void ma_spanalloc_exit(struct ma_heap *h);
+
+/* --- mheap.c, mheaprelease.c -------------------------------------------- */
+
+static inline unsigned int ma_span_first_page(const struct ma_span *s)
+{
+	return (s->base - s->harena->base) >> PAGE_SHIFT;
+}
+
+void ma_free_add(struct ma_span *s);
+void ma_free_del(struct ma_span *s);
+void ma_span_absorb(struct ma_span *s, u8 state);
+void ma_free_page_range(struct page *page, unsigned int npages);
+
+int ma_heap_init(unsigned long (*trim)(struct ma_heap *h));
 void ma_heap_exit(void);
-struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
-			      u8 state, gfp_t gfp);
+struct ma_span *ma_heap_alloc(struct ma_heap *h, unsigned int npages,
+			      unsigned int align, u8 state, gfp_t gfp);
 void ma_heap_free(struct ma_span *s);
 void ma_heap_free_list(struct list_head *spans);
-struct ma_heap_arena *ma_heap_release_one(u64 max_bytes, u64 *bytes,
-					  u64 *pause_ns);
+void ma_heap_read(struct ma_heap *h, struct ma_heap_gauges *g);
+void ma_heap_read_all(struct ma_heap_gauges *g);
+struct ma_heap_arena *ma_heap_release_one(struct ma_heap *h, u64 max_bytes,
+					  u64 *bytes, u64 *pause_ns);
 void ma_heap_arena_free(struct ma_heap_arena *ha);
-unsigned int ma_heap_release_pages(u64 want, struct ma_page_run *runs,
-				   unsigned int max, u64 *bytes, u64 *pause_ns);
+unsigned int ma_heap_release_pages(struct ma_heap *h, u64 want,
+				   struct ma_page_run *runs, unsigned int max,
+				   u64 *bytes, u64 *pause_ns);
 void ma_heap_free_run(const struct ma_page_run *run);
 void ma_heap_arena_free_rcu(struct ma_heap_arena *ha);
 void ma_heap_free_run_rcu(const struct ma_page_run *run);
+
+/* --- numa.c ------------------------------------------------------------ */
+
+/* One node's page heap, as MEMARENA_CMD_GET_NODES shows it. */
+struct ma_node_stats {
+	bool memory;			/* the node has memory */
+	u64 heap_sys;
+	u64 heap_inuse;
+	u64 heap_idle;
+	u64 heap_released;
+	u64 heap_arenas;
+	u64 spans;			/* in use */
+	u64 mspan_sys;
+};
+
+int ma_node_next(int home, int prev, int *dist);
+bool ma_node_valid(int nid);
+int ma_node_stats(int nid, struct ma_node_stats *st);
 
 /* --- mspan.c ----------------------------------------------------------- */
 
@@ -474,15 +586,16 @@ bool ma_span_put(struct ma_span *s, void *p);
 /* --- mcentral.c -------------------------------------------------------- */
 
 void ma_central_init(struct ma_central *c, unsigned int class,
-		     struct memarena_arena *owner);
+		     struct memarena_arena *owner, struct ma_heap *heap);
 unsigned int ma_central_refill(struct ma_central *c, void **objs,
 			       unsigned int n, gfp_t gfp);
-void ma_central_flush(struct ma_central *c, void **objs, unsigned int n);
+void ma_central_flush(void **objs, unsigned int n);
 bool ma_central_free_one(struct ma_central *c, struct ma_span *s, void *p,
 			 struct list_head *empty);
 u64 ma_central_release_all(struct ma_central *c);
+unsigned long ma_central_trim_heap(struct ma_heap *h);
 unsigned long ma_central_trim_all(void);
-u64 ma_central_empty_bytes(void);
+u64 ma_central_empty_bytes(struct ma_heap *h);
 
 /* --- mcache.c ---------------------------------------------------------- */
 
@@ -492,9 +605,10 @@ extern size_t ma_mcache_size;
 
 int ma_mcache_init(void);
 void ma_mcache_exit(void);
-void *ma_mcache_alloc(unsigned int class, gfp_t gfp);
+void *ma_mcache_alloc(unsigned int class, gfp_t gfp, int nid);
 void ma_mcache_free(struct ma_span *s, void *p);
-size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p);
+size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p,
+			    int nid);
 void ma_mcache_free_bulk(struct ma_span **spans, void **objs, unsigned int n);
 unsigned int ma_mcache_drain_cpus(u64 *activity, u64 *pause_ns, bool reclaim);
 void ma_mcache_count(unsigned int cls, long objs, long bytes);
@@ -502,10 +616,13 @@ void ma_mcache_count_bad_free(void);
 
 /* --- malloc.c ---------------------------------------------------------- */
 
+/* Objects freed per hold of the per-CPU cache lock by memarena_free_bulk(). */
+#define MA_FREE_BULK_CHUNK	32
+
 int ma_malloc_init(void);
 void ma_malloc_exit(void);
 void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp,
-		     unsigned long ip);
+		     int nid, unsigned long ip);
 void ma_bad_free(const void *p, const char *why);
 bool ma_gfp_invalid(gfp_t gfp);
 

@@ -12,20 +12,23 @@
  *	   objects go back to their spans, and spans left empty to the heap;
  *	   when something must go back, so do the empty spans the central
  *	   lists keep for reuse;
- *	2. gives memory back to the buddy allocator while the heap retained
- *	   from the page allocator (HeapSys - HeapReleased) exceeds the
- *	   goal, or the whole footprint (Sys - HeapReleased) exceeds the
- *	   memory limit, or unconditionally when forced or shrinking: first
- *	   heap arenas without a page in use, whole (one per ma_heap.lock
- *	   hold, and only one that the excess covers), then runs of free
- *	   pages inside arenas that still hold objects, largest first
+ *	2. gives memory back to the buddy allocator, node by node, while a
+ *	   node's heap retained from the page allocator (HeapSys -
+ *	   HeapReleased of the node) exceeds the node's goal, or the whole
+ *	   footprint (Sys - HeapReleased) exceeds the memory limit, or
+ *	   unconditionally when forced or shrinking: first heap arenas
+ *	   without a page in use, whole (one per hold of the heap's lock,
+ *	   and only one that the excess covers), then runs of free pages
+ *	   inside arenas that still hold objects, largest first
  *	   (MA_RELEASE_SCAN runs per hold), which become holes in them;
  *	3. is recorded (ma_gc_record()) and passed to the cycle notifier
  *	   chain (netlink.c announces it on the "events" multicast group).
  *
- * The goal is HeapInuse plus scavenge_percent (default 10%, Go's
- * retainExtraPercent) of it; with a memory limit (GOMEMLIMIT's
- * counterpart, a soft limit on Sys - HeapReleased) the goal is at most the
+ * A node's goal is its HeapInuse plus scavenge_percent (default 10%, Go's
+ * retainExtraPercent) of it, so that one node's busy heap does not keep
+ * another's idle pages.  The memory limit (GOMEMLIMIT's counterpart, a
+ * soft limit on Sys - HeapReleased) is on the total; the goal reported
+ * (NextGC) is the total HeapInuse plus scavenge_percent, at most the
  * limit.  NextGC reports the goal of the last cycle.  Growing the heap
  * past the limit kicks the scavenger at once.
  *
@@ -36,7 +39,7 @@
  *
  * Cost: the background work wakes every scavenge_interval_ms and runs a
  * cycle only when there is something to give back; a cycle holds each
- * CPU's cache lock for one drain and ma_heap.lock for one arena or one
+ * CPU's cache lock for one drain and a heap's lock for one arena or one
  * batch of runs at a time.
  * PauseNs is the sum of those holds, the time allocators could have
  * waited for the cycle.
@@ -146,17 +149,16 @@ static u64 ma_scav_goal(u64 inuse)
 /* Bytes held from the page allocator that are not heap objects' spans. */
 static u64 ma_scav_footprint(u64 *heap_retained, u64 *inuse)
 {
-	u64 sys = READ_ONCE(ma_heap.sys), released = READ_ONCE(ma_heap.released);
+	struct ma_heap_gauges g;
 	u64 profile, buck_hash;
 
+	ma_heap_read_all(&g);
 	/* Empty spans the centrals keep are idle, whatever HeapInuse says. */
-	*inuse = READ_ONCE(ma_heap.inuse);
-	*inuse -= min(*inuse, ma_central_empty_bytes());
-	*heap_retained = sys - released;
+	*inuse = g.inuse - min(g.inuse, ma_central_empty_bytes(NULL));
+	*heap_retained = g.sys - g.released;
 	/* The heap profile's share of OtherSys, and BuckHashSys: as stats.c. */
 	profile = ma_mprof_sys(&buck_hash);
-	return *heap_retained + READ_ONCE(ma_heap.spanalloc.sys) +
-	       READ_ONCE(ma_heap.gc_sys) +
+	return *heap_retained + g.mspan_sys + g.gc_sys +
 	       (u64)ma_mcache_size * num_possible_cpus() +
 	       ma_other_sys_bytes(ma_arena_count()) + profile + buck_hash;
 }
@@ -183,12 +185,15 @@ bool ma_scav_limit_room(u64 bytes)
 }
 
 /*
- * Bytes still to give back in this cycle: above the goal or the limit in
- * the background; what is left of @budget otherwise.
+ * Bytes still to give back in this cycle: in the background, above the
+ * limit, or above @h's goal (the total's, if @h is NULL); what is left of
+ * @budget otherwise.
  */
-static u64 ma_scav_excess(enum ma_cycle_kind kind, u64 budget, u64 released)
+static u64 ma_scav_excess(enum ma_cycle_kind kind, u64 budget, u64 released,
+			  struct ma_heap *h)
 {
 	u64 retained, inuse, footprint, goal, limit = READ_ONCE(memory_limit);
+	struct ma_heap_gauges g;
 	u64 over = 0;
 
 	if (kind != MA_CYCLE_BACKGROUND)
@@ -196,7 +201,14 @@ static u64 ma_scav_excess(enum ma_cycle_kind kind, u64 budget, u64 released)
 	footprint = ma_scav_footprint(&retained, &inuse);
 	if (limit && footprint > limit)
 		over = footprint - limit;
-	goal = ma_scav_goal(inuse);
+	if (h) {
+		ma_heap_read(h, &g);
+		inuse = g.inuse - min(g.inuse, ma_central_empty_bytes(h));
+		retained = g.sys - g.released;
+		goal = inuse + div_u64(inuse * READ_ONCE(scavenge_percent), 100);
+	} else {
+		goal = ma_scav_goal(inuse);
+	}
 	if (retained > goal)
 		over = max(over, retained - goal);
 	return over;
@@ -253,7 +265,9 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c,
 	bool reclaim = kind == MA_CYCLE_SHRINK;
 	u64 t0, rcu_ns = 0, inuse, retained, excess, bytes;
 	unsigned int drained, nruns = 0, n;
+	struct ma_heap_gauges g;
 	struct ma_heap_arena *ha;
+	struct ma_heap *h;
 	LIST_HEAD(freed);
 	bool over;
 
@@ -270,43 +284,48 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c,
 
 	/* The centrals' spare empty spans, when something must go back. */
 	if (kind != MA_CYCLE_BACKGROUND || over ||
-	    ma_scav_excess(kind, budget, 0))
+	    ma_scav_excess(kind, budget, 0, NULL))
 		drained += ma_central_trim_all();
 
 	/*
 	 * Whole arenas first: they take their metadata with them.  With no
 	 * excess, only arenas that are all holes go.
 	 */
-	for (;;) {
-		excess = ma_scav_excess(kind, budget, c->released);
-		ha = ma_heap_release_one(excess, &bytes, &c->pause_ns);
-		if (!ha)
-			break;
-		c->released += bytes;
-		list_add(&ha->node, &freed);
-		cond_resched();
-	}
-	while ((excess = ma_scav_excess(kind, budget, c->released))) {
-		n = ma_heap_release_pages(excess, ma_scav_runs + nruns,
-					  MA_SCAV_RUNS - nruns, &bytes,
-					  &c->pause_ns);
-		if (!n)
-			break;
-		c->released += bytes;
-		nruns += n;
-		if (nruns == MA_SCAV_RUNS) {
-			ma_scav_free(&freed, nruns, &rcu_ns, reclaim);
-			nruns = 0;
+	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h)) {
+		for (;;) {
+			excess = ma_scav_excess(kind, budget, c->released, h);
+			ha = ma_heap_release_one(h, excess, &bytes, &c->pause_ns);
+			if (!ha)
+				break;
+			c->released += bytes;
+			list_add(&ha->node, &freed);
+			cond_resched();
 		}
-		cond_resched();
+	}
+	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h)) {
+		while ((excess = ma_scav_excess(kind, budget, c->released, h))) {
+			n = ma_heap_release_pages(h, excess, ma_scav_runs + nruns,
+						  MA_SCAV_RUNS - nruns, &bytes,
+						  &c->pause_ns);
+			if (!n)
+				break;
+			c->released += bytes;
+			nruns += n;
+			if (nruns == MA_SCAV_RUNS) {
+				ma_scav_free(&freed, nruns, &rcu_ns, reclaim);
+				nruns = 0;
+			}
+			cond_resched();
+		}
 	}
 	ma_scav_free(&freed, nruns, &rcu_ns, reclaim);
 
 	if (kind != MA_CYCLE_FORCED && !drained && !c->released)
 		return false;
 	ma_scav_footprint(&retained, &inuse);
-	c->heap_released = READ_ONCE(ma_heap.released);
-	c->heap_idle = READ_ONCE(ma_heap.sys) - READ_ONCE(ma_heap.inuse);
+	ma_heap_read_all(&g);
+	c->heap_released = g.released;
+	c->heap_idle = g.sys - g.inuse;
 	c->goal = ma_scav_goal(inuse);
 	c->end = ktime_get_real_ns();
 	c->duration_ns = ktime_get_ns() - t0 - rcu_ns;
@@ -414,14 +433,15 @@ void ma_scav_heap_grew(void)
 static unsigned long ma_shrink_count(struct shrinker *sh,
 				     struct shrink_control *sc)
 {
-	u64 sys = READ_ONCE(ma_heap.sys), released = READ_ONCE(ma_heap.released);
-	u64 inuse = READ_ONCE(ma_heap.inuse), idle = 0;
+	struct ma_heap_gauges g;
 	struct ma_cpu_stats st;
 	unsigned int cpu;
+	u64 idle = 0;
 
-	if (sys > released + inuse)
-		idle = sys - released - inuse;
-	idle += ma_central_empty_bytes();
+	ma_heap_read_all(&g);
+	if (g.sys > g.released + g.inuse)
+		idle = g.sys - g.released - g.inuse;
+	idle += ma_central_empty_bytes(NULL);
 	for_each_online_cpu(cpu) {
 		ma_stats_cpu(cpu, &st);
 		idle += st.cached_bytes;

@@ -1,24 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The page heap, Go's mheap: heap arenas obtained from the buddy
- * allocator, carved into spans by a page-level allocator that coalesces
- * free neighbours, plus the two structures every lookup goes through: the
- * arena index (Go's arenas[][] map) and the per-arena span table (Go's
- * heapArena.spans).  See malloc.c for the whole design.
+ * The page heap, Go's mheap, one per memory node: heap arenas obtained
+ * from the buddy allocator on the heap's node, carved into spans by a
+ * page-level allocator that coalesces free neighbours, and the per-arena
+ * span table (Go's heapArena.spans) that lookups go through after the
+ * arena index (marenaindex.c).  Span structures come from mfixalloc.c;
+ * giving pages back is in mheaprelease.c.  See malloc.c for the design.
+ *
+ * Every page of a node's heap is on that node: arenas are allocated with
+ * __GFP_THISNODE.  A heap that cannot grow fails, and the caller falls
+ * back to the other nodes' heaps unless it asked for __GFP_THISNODE
+ * (ma_heap_alloc()).
  *
  * Free spans are kept on lists by page count (one list per count up to
  * the largest arena), with a bitmap of non-empty lists, so a request for
  * n pages takes the first free span of the smallest sufficient size.
  * Freeing a span merges it with a free left and right neighbour found
  * through the boundary tags in the span table.
- *
- * The scavenger takes pages out of the heap in two ways: a heap arena
- * with no page in use goes back to the buddy allocator whole; otherwise
- * runs of free pages become released spans, holes that stay in their
- * arena until it goes.  Physical pages given back cannot be had again at
- * the same address, so a hole is never carved; the heap grows into new
- * arenas instead, reusing the released capacity first (HeapReleased
- * moves back into the retained heap, as in Go).
  */
 
 #include "memarena.h"
@@ -27,129 +25,72 @@
 #define MA_HEAP_ALLOC_TRIES	64
 #define MA_HEAP_GROW_TRIES	4
 
-struct ma_heap ma_heap;
-struct ma_index_mid **ma_index;
-unsigned long ma_index_l1_size;
+struct ma_heap **ma_heaps;
+
+/* The centrals' trim, for a heap about to grow (ma_heap_init()). */
+static unsigned long (*ma_heap_trim)(struct ma_heap *h);
 
 u64 ma_heap_hold_max_ns;
 module_param_named(heap_lock_max_hold_ns, ma_heap_hold_max_ns, ullong, 0644);
 MODULE_PARM_DESC(heap_lock_max_hold_ns,
-		 "Longest hold of the page heap's lock seen, ns (write 0 to start again)");
-
-/* --- span structures: a fixed-size allocator like Go's fixalloc --------- */
-
-#define MA_SPANS_PER_CHUNK	(PAGE_SIZE / sizeof(struct ma_span))
-
-static struct ma_span *ma_spanalloc_get(void)
-{
-	struct ma_fixalloc *f = &ma_heap.spanalloc;
-	struct ma_span *s;
-
-	lockdep_assert_held(&ma_heap.lock);
-	s = list_first_entry_or_null(&f->free, struct ma_span, list);
-	if (!s)
-		return NULL;
-	list_del(&s->list);
-	WRITE_ONCE(f->nfree, f->nfree - 1);
-	f->inuse++;
-	return s;
-}
-
-static void ma_spanalloc_put(struct ma_span *s)
-{
-	struct ma_fixalloc *f = &ma_heap.spanalloc;
-
-	lockdep_assert_held(&ma_heap.lock);
-	WRITE_ONCE(s->state, MA_SPAN_DEAD);
-	list_add(&s->list, &f->free);
-	WRITE_ONCE(f->nfree, f->nfree + 1);
-	f->inuse--;
-}
-
-/*
- * Make sure @want span structures are free, allocating pages for them
- * outside the lock.  Returns 0 or -ENOMEM.
- */
-static int ma_spanalloc_reserve(unsigned int want, gfp_t gfp)
-{
-	struct ma_fixalloc *f = &ma_heap.spanalloc;
-	unsigned long flags;
-	struct ma_span *s;
-	struct page *page;
-	unsigned int i;
-
-	for (;;) {
-		ma_heap_lock(&flags);
-		if (f->nfree >= want) {
-			ma_heap_unlock(flags);
-			return 0;
-		}
-		ma_heap_unlock(flags);
-
-		page = alloc_page(gfp | __GFP_ZERO);
-		if (!page)
-			return -ENOMEM;
-		s = page_address(page);
-
-		ma_heap_lock(&flags);
-		list_add(&page->lru, &f->chunks);
-		f->sys += PAGE_SIZE;
-		for (i = 0; i < MA_SPANS_PER_CHUNK; i++) {
-			s[i].state = MA_SPAN_DEAD;
-			list_add_tail(&s[i].list, &f->free);
-		}
-		WRITE_ONCE(f->nfree, f->nfree + MA_SPANS_PER_CHUNK);
-		ma_heap_unlock(flags);
-	}
-}
+		 "Longest hold of a node heap's lock seen, ns (write 0 to start again)");
 
 /* --- free span lists ---------------------------------------------------- */
 
-/* Keep arenas without a page in use at the head of ma_heap.arenas. */
+/* Keep arenas without a page in use at the head of the heap's list. */
 static void ma_arena_inuse_add(struct ma_heap_arena *ha, unsigned int npages)
 {
-	lockdep_assert_held(&ma_heap.lock);
+	lockdep_assert_held(&ha->heap->lock);
 	if (!ha->inuse_pages)
-		list_move_tail(&ha->node, &ma_heap.arenas);
+		list_move_tail(&ha->node, &ha->heap->arenas);
 	ha->inuse_pages += npages;
 }
 
 static void ma_arena_inuse_sub(struct ma_heap_arena *ha, unsigned int npages)
 {
-	lockdep_assert_held(&ma_heap.lock);
+	lockdep_assert_held(&ha->heap->lock);
 	ha->inuse_pages -= npages;
 	if (!ha->inuse_pages)
-		list_move(&ha->node, &ma_heap.arenas);
+		list_move(&ha->node, &ha->heap->arenas);
 }
 
-static unsigned int ma_span_first_page(const struct ma_span *s)
-{
-	return (s->base - s->harena->base) >> PAGE_SHIFT;
-}
-
-static void ma_free_add(struct ma_span *s)
+/**
+ * ma_free_add() - list a span as free, with its boundary tags
+ * @s: a span on no list, of an arena of the locked heap
+ *
+ * Context: Under the heap's lock.
+ */
+void ma_free_add(struct ma_span *s)
 {
 	struct ma_heap_arena *ha = s->harena;
+	struct ma_heap *h = ha->heap;
 	unsigned int first = ma_span_first_page(s);
 	unsigned int i = s->npages - 1;
 
-	lockdep_assert_held(&ma_heap.lock);
+	lockdep_assert_held(&h->lock);
 	WRITE_ONCE(s->state, MA_SPAN_FREE);
-	list_add(&s->list, &ma_heap.free[i]);
-	__set_bit(i, ma_heap.nonempty);
+	list_add(&s->list, &h->free[i]);
+	__set_bit(i, h->nonempty);
 	/* Boundary tags: only the ends of a free span are looked up. */
 	WRITE_ONCE(ha->spans[first], s);
 	WRITE_ONCE(ha->spans[first + s->npages - 1], s);
 }
 
-static void ma_free_del(struct ma_span *s)
+/**
+ * ma_free_del() - take a free span off its free list
+ * @s: a FREE span
+ *
+ * Context: Under the heap's lock.
+ */
+void ma_free_del(struct ma_span *s)
 {
+	struct ma_heap *h = s->harena->heap;
 	unsigned int i = s->npages - 1;
 
-	lockdep_assert_held(&ma_heap.lock);
+	lockdep_assert_held(&h->lock);
 	list_del(&s->list);
-	if (list_empty(&ma_heap.free[i]))
-		__clear_bit(i, ma_heap.nonempty);
+	if (list_empty(&h->free[i]))
+		__clear_bit(i, h->nonempty);
 }
 
 /*
@@ -158,16 +99,16 @@ static void ma_free_del(struct ma_span *s)
  * structures: returns ERR_PTR(-EAGAIN) if others took the ones the caller
  * reserved, NULL if no free span fits.
  */
-static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
-				     u8 state)
+static struct ma_span *ma_heap_carve(struct ma_heap *h, unsigned int npages,
+				     unsigned int align, u8 state)
 {
 	unsigned long start = 0, end, bytes = (unsigned long)npages << PAGE_SHIFT;
 	unsigned int i, first, pre, post, sure, tried = 0;
 	struct ma_span *s = NULL, *t;
 	bool found = false;
 
-	lockdep_assert_held(&ma_heap.lock);
-	if (ma_heap.spanalloc.nfree < 2)
+	lockdep_assert_held(&h->lock);
+	if (h->spanalloc.nfree < 2)
 		return ERR_PTR(-EAGAIN);
 
 	/*
@@ -177,10 +118,10 @@ static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
 	 * that surely fits is found through the bitmap.
 	 */
 	sure = min_t(unsigned int, npages + align - 1, MA_ARENA_MAX_PAGES);
-	for (i = find_next_bit(ma_heap.nonempty, MA_ARENA_MAX_PAGES, npages - 1);
+	for (i = find_next_bit(h->nonempty, MA_ARENA_MAX_PAGES, npages - 1);
 	     i < sure - 1 && !found && tried < MA_CARVE_SCAN;
-	     i = find_next_bit(ma_heap.nonempty, MA_ARENA_MAX_PAGES, i + 1)) {
-		list_for_each_entry(s, &ma_heap.free[i], list) {
+	     i = find_next_bit(h->nonempty, MA_ARENA_MAX_PAGES, i + 1)) {
+		list_for_each_entry(s, &h->free[i], list) {
 			start = ALIGN(s->base, (unsigned long)align << PAGE_SHIFT);
 			end = s->base + ((unsigned long)s->npages << PAGE_SHIFT);
 			if (start + bytes <= end) {
@@ -192,10 +133,10 @@ static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
 		}
 	}
 	if (!found) {
-		i = find_next_bit(ma_heap.nonempty, MA_ARENA_MAX_PAGES, sure - 1);
+		i = find_next_bit(h->nonempty, MA_ARENA_MAX_PAGES, sure - 1);
 		if (i >= MA_ARENA_MAX_PAGES)
 			return NULL;
-		s = list_first_entry(&ma_heap.free[i], struct ma_span, list);
+		s = list_first_entry(&h->free[i], struct ma_span, list);
 		start = ALIGN(s->base, (unsigned long)align << PAGE_SHIFT);
 		end = s->base + ((unsigned long)s->npages << PAGE_SHIFT);
 		if (WARN_ON_ONCE(start + bytes > end))
@@ -206,14 +147,14 @@ static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
 	pre = (start - s->base) >> PAGE_SHIFT;
 	post = s->npages - pre - npages;
 	if (pre) {
-		t = ma_spanalloc_get();
+		t = ma_spanalloc_get(h);
 		t->harena = s->harena;
 		t->base = s->base;
 		t->npages = pre;
 		ma_free_add(t);
 	}
 	if (post) {
-		t = ma_spanalloc_get();
+		t = ma_spanalloc_get(h);
 		t->harena = s->harena;
 		t->base = start + bytes;
 		t->npages = post;
@@ -229,72 +170,21 @@ static struct ma_span *ma_heap_carve(unsigned int npages, unsigned int align,
 		WRITE_ONCE(s->harena->spans[first + i], s);
 	/* Pairs with the acquire in memarena_free(): fields before state. */
 	smp_store_release(&s->state, state);
-	ma_heap.inuse += bytes;
+	h->inuse += bytes;
+	h->nspans++;
 	return s;
-}
-
-/* --- the arena index ---------------------------------------------------- */
-
-static void ma_index_key(unsigned long addr, unsigned long *l1,
-			 unsigned long *l2, unsigned long *l3)
-{
-	unsigned long key = (addr - PAGE_OFFSET) >> MA_ARENA_MIN_SHIFT;
-
-	*l1 = key >> (2 * MA_INDEX_NODE_BITS);
-	*l2 = (key >> MA_INDEX_NODE_BITS) & MA_INDEX_NODE_MASK;
-	*l3 = key & MA_INDEX_NODE_MASK;
-}
-
-/*
- * Point the index entries covering @ha at it (or at NULL).  An arena is
- * aligned to its size, at most MA_ARENA_MAX_ORDER, so it never straddles
- * a leaf.  @mid and @leaf are fresh zeroed pages to use if the path does
- * not exist yet; the ones used are set to NULL.
- */
-static void ma_index_set(struct ma_heap_arena *ha, struct ma_heap_arena *val,
-			 struct ma_index_mid **mid, struct ma_index_leaf **leaf)
-{
-	unsigned long l1, l2, l3, n, i;
-	struct ma_index_leaf *lf;
-
-	lockdep_assert_held(&ma_heap.lock);
-	ma_index_key(ha->base, &l1, &l2, &l3);
-	/*
-	 * The releases below pair with the address dependencies of the
-	 * READ_ONCE() walk in ma_span_of(): a reader that sees a pointer sees
-	 * what it points to initialised.
-	 */
-	if (!ma_index[l1]) {
-		smp_store_release(&ma_index[l1], *mid); /* zeroed node */
-		*mid = NULL;
-		ma_heap.gc_sys += PAGE_SIZE;
-	}
-	lf = ma_index[l1]->leaf[l2];
-	if (!lf) {
-		lf = *leaf;
-		smp_store_release(&ma_index[l1]->leaf[l2], lf); /* zeroed */
-		*leaf = NULL;
-		ma_heap.gc_sys += PAGE_SIZE;
-	}
-	n = 1UL << (ha->order - MA_ARENA_MIN_ORDER);
-	for (i = 0; i < n; i++) {
-		/*
-		 * Pages of an arena's holes go back to the buddy allocator,
-		 * which may merge them and hand them out again as a new heap
-		 * arena inside the old one's range: the new arena's entries
-		 * replace the old one's, and the old one, when it goes, must
-		 * not clear them.
-		 */
-		if (!val && lf->arena[l3 + i] != ha)
-			continue;
-		smp_store_release(&lf->arena[l3 + i], val); /* see above */
-	}
 }
 
 /* --- growing the heap ---------------------------------------------------- */
 
-/* Give split pages to the page allocator. */
-static void ma_free_page_range(struct page *page, unsigned int npages)
+/**
+ * ma_free_page_range() - give split pages to the page allocator
+ * @page: the first
+ * @npages: how many
+ *
+ * Context: Any context.
+ */
+void ma_free_page_range(struct page *page, unsigned int npages)
 {
 	unsigned int i;
 
@@ -307,9 +197,9 @@ static void ma_free_page_range(struct page *page, unsigned int npages)
  * so that the number of arenas grows logarithmically while a small heap
  * stays small; at least what the request needs.
  */
-static unsigned int ma_heap_grow_order(unsigned int npages)
+static unsigned int ma_heap_grow_order(struct ma_heap *h, unsigned int npages)
 {
-	unsigned long sys_pages = ma_heap.sys >> PAGE_SHIFT;
+	unsigned long sys_pages = READ_ONCE(h->sys) >> PAGE_SHIFT;
 	unsigned int order = MA_ARENA_MIN_ORDER;
 
 	while (order < MA_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 4)
@@ -324,22 +214,21 @@ static unsigned int ma_heap_grow_order(unsigned int npages)
 
 /*
  * Add a heap arena big enough for @npages and carve the caller's span out
- * of it in the same ma_heap.lock hold that publishes it: between two
+ * of it in the same hold of @h->lock that publishes it: between two
  * holds a reclaim cycle could give the new, still unused arena back.
  * Returns the span, ERR_PTR(-EAGAIN) if the arena was added but others
  * took the span structures the carve needed (carve again), or another
  * ERR_PTR if the heap could not grow.
  */
-static struct ma_span *ma_heap_grow(unsigned int npages, unsigned int align,
-				    u8 state, gfp_t gfp)
+static struct ma_span *ma_heap_grow(struct ma_heap *h, unsigned int npages,
+				    unsigned int align, u8 state, gfp_t gfp)
 {
 	unsigned int order, min_order, meta_order;
-	struct ma_index_mid *mid = NULL;
-	struct ma_index_leaf *leaf = NULL;
+	struct ma_index_nodes nodes;
 	struct ma_heap_arena *ha;
 	struct page *page = NULL, *meta;
-	unsigned long flags, l1, l2, l3;
 	struct ma_span *s, *span;
+	unsigned long flags;
 	bool split = false;
 	size_t meta_size;
 	int err = -ENOMEM;
@@ -349,8 +238,9 @@ static struct ma_span *ma_heap_grow(unsigned int npages, unsigned int align,
 	if (min_order > MA_ARENA_MAX_ORDER)
 		return ERR_PTR(-E2BIG);
 	/* Big first; fall back to smaller blocks under fragmentation. */
-	for (order = max(ma_heap_grow_order(npages), min_order); ; order--) {
-		gfp_t g = gfp | __GFP_NOWARN;
+	for (order = max(ma_heap_grow_order(h, npages), min_order); ; order--) {
+		/* The node's own pages only: see the top of this file. */
+		gfp_t g = gfp | __GFP_NOWARN | __GFP_THISNODE;
 
 		/*
 		 * Above what the request needs the attempt is speculative, as
@@ -361,7 +251,7 @@ static struct ma_span *ma_heap_grow(unsigned int npages, unsigned int align,
 			g = (g | __GFP_NORETRY | __GFP_NOMEMALLOC) &
 			    ~(__GFP_RECLAIM | __GFP_HIGH | MA_GFP_ATOMIC_FLAG |
 			      __GFP_NOFAIL);
-		page = alloc_pages(g, order);
+		page = alloc_pages_node(h->nid, g, order);
 		if (page || order == min_order)
 			break;
 	}
@@ -371,83 +261,66 @@ static struct ma_span *ma_heap_grow(unsigned int npages, unsigned int align,
 	meta_size = struct_size(ha, spans, 1UL << order) +
 		    BITS_TO_LONGS(1UL << order) * sizeof(long);
 	meta_order = get_order(meta_size);
-	meta = alloc_pages(gfp | __GFP_ZERO | __GFP_NOWARN, meta_order);
+	/* Metadata: on the node if it can, but __GFP_THISNODE is for objects. */
+	gfp &= ~__GFP_THISNODE;
+	meta = alloc_pages_node(h->nid, gfp | __GFP_ZERO | __GFP_NOWARN,
+				meta_order);
 	if (!meta)
 		goto out_free_pages;
 	ha = page_address(meta);
 	ha->base = (unsigned long)page_address(page);
+	ha->heap = h;
 	ha->page = page;
 	ha->meta_page = meta;
 	ha->order = order;
 	ha->meta_order = meta_order;
 	ha->released = (unsigned long *)&ha->spans[1UL << order];
 
-	ma_index_key(ha->base, &l1, &l2, &l3);
-	if (l1 >= ma_index_l1_size) {
-		err = -ERANGE;
+	err = ma_index_prepare(ha->base, gfp, &nodes);
+	if (err)
 		goto out_free_meta;
-	}
-	/*
-	 * Index nodes are never freed before module exit: a node seen here
-	 * is still there under the lock.  Allocate what is missing now.
-	 */
-	if (!READ_ONCE(ma_index[l1])) {
-		mid = (void *)get_zeroed_page(gfp);
-		leaf = (void *)get_zeroed_page(gfp);
-		if (!mid || !leaf)
-			goto out_free_nodes;
-	} else if (!READ_ONCE(ma_index[l1]->leaf[l2])) {
-		leaf = (void *)get_zeroed_page(gfp);
-		if (!leaf)
-			goto out_free_nodes;
-	}
 
 	/* One for the arena's free span, two for the carve's leftovers. */
-	if (ma_spanalloc_reserve(3, gfp))
+	err = -ENOMEM;
+	if (ma_spanalloc_reserve(h, 3, gfp))
 		goto out_free_nodes;
 	/* From now on its pages are given back one by one, if need be. */
 	split_page(page, order);
 	split = true;
 
-	ma_heap_lock(&flags);
-	s = ma_spanalloc_get();
+	ma_heap_lock(h, &flags);
+	s = ma_spanalloc_get(h);
 	if (!s) {
-		ma_heap_unlock(flags);
+		ma_heap_unlock(h, flags);
 		goto out_free_nodes;
 	}
 	s->harena = ha;
 	s->base = ha->base;
 	s->npages = 1U << order;
 	ma_free_add(s);
-	list_add(&ha->node, &ma_heap.arenas);	/* no page in use */
-	ma_heap.narenas++;
+	list_add(&ha->node, &h->arenas);	/* no page in use */
+	WRITE_ONCE(h->narenas, h->narenas + 1);
 	/*
 	 * As Go: capacity given back earlier is reused first (it moves from
 	 * HeapReleased back to the retained heap); HeapSys grows only by the
 	 * rest.
 	 */
-	reuse = min_t(u64, ma_heap.released, PAGE_SIZE << order);
-	ma_heap.released -= reuse;
-	ma_heap.sys += (PAGE_SIZE << order) - reuse;
-	ma_heap.gc_sys += PAGE_SIZE << meta_order;
+	reuse = min_t(u64, h->released, PAGE_SIZE << order);
+	WRITE_ONCE(h->released, h->released - reuse);
+	WRITE_ONCE(h->sys, h->sys + (PAGE_SIZE << order) - reuse);
+	WRITE_ONCE(h->gc_sys, h->gc_sys + (PAGE_SIZE << meta_order));
 	/* Publish last: lookups may find the arena from now on. */
-	ma_index_set(ha, ha, &mid, &leaf);
-	span = ma_heap_carve(npages, align, state);
-	ma_heap_unlock(flags);
+	ma_index_set(ha, ha, &nodes);
+	span = ma_heap_carve(h, npages, align, state);
+	ma_heap_unlock(h, flags);
 
-	if (mid)
-		free_page((unsigned long)mid);
-	if (leaf)
-		free_page((unsigned long)leaf);
+	ma_index_unprepare(&nodes);
 	ma_scav_heap_grew();
 	/* The arena fits @npages at @align: only -EAGAIN can be left. */
 	return span ?: ERR_PTR(-EAGAIN);
 
 out_free_nodes:
-	if (mid)
-		free_page((unsigned long)mid);
-	if (leaf)
-		free_page((unsigned long)leaf);
+	ma_index_unprepare(&nodes);
 out_free_meta:
 	__free_pages(meta, meta_order);
 out_free_pages:
@@ -458,25 +331,16 @@ out_free_pages:
 	return ERR_PTR(err);
 }
 
-/**
- * ma_heap_alloc() - allocate a span of pages from the heap
- * @npages: pages in the span, 1 .. MA_ARENA_MAX_PAGES
- * @align: alignment in pages, a power of two
- * @state: MA_SPAN_INIT for a small-object span, MA_SPAN_LARGE
- * @gfp: how the heap may grow if no free span fits
- *
- * Context: Any context the @gfp flags allow; takes and drops ma_heap.lock.
- * Return: the span, or NULL if no memory could be obtained.
- */
-struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
-			      u8 state, gfp_t gfp)
+/* ma_heap_alloc() from @h only. */
+static struct ma_span *ma_heap_alloc_node(struct ma_heap *h,
+					  unsigned int npages,
+					  unsigned int align, u8 state,
+					  gfp_t gfp)
 {
 	unsigned int grown = 0, tries;
 	bool trimmed = false;
 	unsigned long flags;
 	struct ma_span *s;
-
-	gfp &= MA_GFP_ALLOWED;
 
 	/*
 	 * Bounded: other CPUs may take the span structures we reserved
@@ -485,12 +349,12 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 	 */
 	for (tries = 0; tries < MA_HEAP_ALLOC_TRIES; tries++) {
 		/* Unlocked peek: ma_heap_carve() checks again under the lock. */
-		if (READ_ONCE(ma_heap.spanalloc.nfree) < 2 &&
-		    ma_spanalloc_reserve(2, gfp))
+		if (READ_ONCE(h->spanalloc.nfree) < 2 &&
+		    ma_spanalloc_reserve(h, 2, gfp))
 			return NULL;
-		ma_heap_lock(&flags);
-		s = ma_heap_carve(npages, align, state);
-		ma_heap_unlock(flags);
+		ma_heap_lock(h, &flags);
+		s = ma_heap_carve(h, npages, align, state);
+		ma_heap_unlock(h, flags);
 		if (s == ERR_PTR(-EAGAIN))
 			continue;
 		if (s)
@@ -502,13 +366,13 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 		 */
 		if (!trimmed) {
 			trimmed = true;
-			if (ma_central_trim_all())
+			if (ma_heap_trim(h))
 				continue;
 		}
 		/* A new arena is aligned to its size, so to @align. */
 		if (grown++ == MA_HEAP_GROW_TRIES)
 			return NULL;
-		s = ma_heap_grow(npages, align, state, gfp);
+		s = ma_heap_grow(h, npages, align, state, gfp);
 		if (!IS_ERR(s))
 			return s;
 		if (PTR_ERR(s) != -EAGAIN)
@@ -517,19 +381,54 @@ struct ma_span *ma_heap_alloc(unsigned int npages, unsigned int align,
 	return NULL;
 }
 
-/*
- * Merge @s with its left and right neighbours in @state (FREE: off their
- * free lists), found through the boundary tags.  The caller lists @s and
- * sets its tags.
+/**
+ * ma_heap_alloc() - allocate a span of pages from a node's heap
+ * @h: the heap of the node wanted
+ * @npages: pages in the span, 1 .. MA_ARENA_MAX_PAGES
+ * @align: alignment in pages, a power of two
+ * @state: MA_SPAN_INIT for a small-object span, MA_SPAN_LARGE
+ * @gfp: how the heap may grow if no free span fits; without
+ *	__GFP_THISNODE, the other nodes' heaps are tried, in order of
+ *	distance, when @h can neither give nor grow
+ *
+ * Context: Any context the @gfp flags allow; takes and drops the heaps'
+ * locks, one at a time.
+ * Return: the span, of @h or (fallback) of another node's heap, or NULL
+ * if no memory could be obtained.
  */
-static void ma_span_absorb(struct ma_span *s, u8 state)
+struct ma_span *ma_heap_alloc(struct ma_heap *h, unsigned int npages,
+			      unsigned int align, u8 state, gfp_t gfp)
+{
+	int nid = NUMA_NO_NODE, dist = -1;
+	struct ma_span *s;
+
+	gfp &= MA_GFP_ALLOWED;
+	s = ma_heap_alloc_node(h, npages, align, state, gfp);
+	if (s || (gfp & __GFP_THISNODE))
+		return s;
+	while (!s && (nid = ma_node_next(h->nid, nid, &dist)) != NUMA_NO_NODE)
+		s = ma_heap_alloc_node(ma_heaps[nid], npages, align, state, gfp);
+	return s;
+}
+
+/**
+ * ma_span_absorb() - merge a span with its neighbours in a state
+ * @s: a span on no list
+ * @state: MA_SPAN_FREE (they leave their free lists) or MA_SPAN_RELEASED
+ *
+ * The neighbours are found through the boundary tags; the caller lists
+ * @s and sets its tags.
+ *
+ * Context: Under the heap's lock.
+ */
+void ma_span_absorb(struct ma_span *s, u8 state)
 {
 	struct ma_heap_arena *ha = s->harena;
 	unsigned int first = ma_span_first_page(s);
 	unsigned int last = first + s->npages;
 	struct ma_span *t;
 
-	lockdep_assert_held(&ma_heap.lock);
+	lockdep_assert_held(&ha->heap->lock);
 	if (first) {
 		t = ha->spans[first - 1];
 		if (t && t->state == state && t->harena == ha &&
@@ -538,7 +437,7 @@ static void ma_span_absorb(struct ma_span *s, u8 state)
 				ma_free_del(t);
 			s->base = t->base;
 			s->npages += t->npages;
-			ma_spanalloc_put(t);
+			ma_spanalloc_put(ha->heap, t);
 		}
 	}
 	if (last < (1U << ha->order)) {
@@ -548,15 +447,16 @@ static void ma_span_absorb(struct ma_span *s, u8 state)
 			if (state == MA_SPAN_FREE)
 				ma_free_del(t);
 			s->npages += t->npages;
-			ma_spanalloc_put(t);
+			ma_spanalloc_put(ha->heap, t);
 		}
 	}
 }
 
-static void ma_heap_free_locked(struct ma_span *s)
+static void ma_heap_free_locked(struct ma_heap *h, struct ma_span *s)
 {
-	lockdep_assert_held(&ma_heap.lock);
-	ma_heap.inuse -= (u64)s->npages << PAGE_SHIFT;
+	lockdep_assert_held(&h->lock);
+	h->inuse -= (u64)s->npages << PAGE_SHIFT;
+	h->nspans--;
 	ma_arena_inuse_sub(s->harena, s->npages);
 	s->owner = NULL;
 	s->central = NULL;
@@ -571,326 +471,184 @@ static void ma_heap_free_locked(struct ma_span *s)
  * The pages stay in the heap (HeapIdle) for reuse; free neighbours are
  * merged with them.
  *
- * Context: Any context; takes ma_heap.lock (irq-safe).
+ * Context: Any context; takes its heap's lock (irq-safe).
  */
 void ma_heap_free(struct ma_span *s)
 {
+	struct ma_heap *h = s->harena->heap;
 	unsigned long flags;
 
-	ma_heap_lock(&flags);
-	ma_heap_free_locked(s);
-	ma_heap_unlock(flags);
+	ma_heap_lock(h, &flags);
+	ma_heap_free_locked(h, s);
+	ma_heap_unlock(h, flags);
 }
 
 /**
  * ma_heap_free_list() - ma_heap_free() for every span on a list
- * @spans: spans linked through their @list; the list is left empty
+ * @spans: spans linked through their @list, of any node's heaps; the
+ *	list is left empty
  *
- * Context: Any context; takes ma_heap.lock once per MA_FREE_BATCH spans.
+ * Context: Any context; takes a heap's lock once per MA_FREE_BATCH spans
+ * (or fewer, when the next span is of another node's heap).
  */
 void ma_heap_free_list(struct list_head *spans)
 {
 	unsigned long flags;
+	struct ma_heap *h;
 	struct ma_span *s;
 	unsigned int n;
 
 	while (!list_empty(spans)) {
-		ma_heap_lock(&flags);
+		s = list_first_entry(spans, struct ma_span, list);
+		h = s->harena->heap;
+		ma_heap_lock(h, &flags);
 		for (n = 0; n < MA_FREE_BATCH && !list_empty(spans); n++) {
 			s = list_first_entry(spans, struct ma_span, list);
+			if (s->harena->heap != h)
+				break;
 			list_del(&s->list);
-			ma_heap_free_locked(s);
+			ma_heap_free_locked(h, s);
 		}
-		ma_heap_unlock(flags);
-	}
-}
-
-/* Take every span of an arena without a page in use off the heap's lists. */
-static void ma_heap_arena_unlink(struct ma_heap_arena *ha)
-{
-	unsigned int p = 0, n = 1U << ha->order;
-	struct ma_span *s;
-
-	lockdep_assert_held(&ma_heap.lock);
-	/* Only free and released spans: their first page is a boundary tag. */
-	while (p < n) {
-		s = ha->spans[p];
-		p += s->npages;
-		if (s->state == MA_SPAN_FREE)
-			ma_free_del(s);
-		ma_spanalloc_put(s);
+		ma_heap_unlock(h, flags);
 	}
 }
 
 /**
- * ma_heap_release_one() - take one heap arena without a page in use out
- * of the heap
- * @max_bytes: give back at most this many bytes held from the page
- *	allocator (an arena made of released spans only is always taken)
- * @bytes: set to the bytes it held (the pages not released before)
- * @pause_ns: incremented by the time ma_heap.lock was held
+ * ma_heap_read() - a node heap's gauges, consistent with each other
+ * @h: the heap
+ * @g: filled in
  *
- * Looks at most at MA_RELEASE_SCAN arenas (bounded work under the lock).
- * The arena's spans leave the heap, the arena leaves the arena list and
- * the index, and its bytes move to HeapReleased (they stay in HeapSys, as
- * Go counts released address space).  The caller frees it with
- * ma_heap_arena_free() after an RCU grace period, since lockless lookups
- * (bad frees) may still be reading its span table.
+ * One read section of @h->seq: no lock, the writers never wait.
  *
- * Context: Any context; takes ma_heap.lock.
- * Return: the arena, or NULL if none without a page in use fits.
+ * Context: Any context (on PREEMPT_RT, not under a raw spinlock).
  */
-struct ma_heap_arena *ma_heap_release_one(u64 max_bytes, u64 *bytes,
-					  u64 *pause_ns)
+void ma_heap_read(struct ma_heap *h, struct ma_heap_gauges *g)
 {
-	struct ma_index_mid *mid = NULL;
-	struct ma_index_leaf *leaf = NULL;
-	struct ma_heap_arena *ha, *found = NULL;
-	unsigned int seen = 0;
-	unsigned long flags;
-	u64 t0, held = 0;
+	unsigned int seq;
 
-	t0 = ktime_get_ns();
-	ma_heap_lock(&flags);
-	list_for_each_entry(ha, &ma_heap.arenas, node) {
-		if (ha->inuse_pages || seen++ == MA_RELEASE_SCAN)
-			break;
-		held = (u64)((1U << ha->order) - ha->released_pages) << PAGE_SHIFT;
-		if (held <= max_bytes) {
-			found = ha;
-			break;
-		}
+	do {
+		seq = read_seqcount_begin(&h->seq);
+		g->sys = READ_ONCE(h->sys);
+		g->inuse = READ_ONCE(h->inuse);
+		g->released = READ_ONCE(h->released);
+		g->narenas = READ_ONCE(h->narenas);
+		g->nspans = READ_ONCE(h->nspans);
+		g->mspan_inuse = READ_ONCE(h->spanalloc.inuse) *
+				 sizeof(struct ma_span);
+		g->mspan_sys = READ_ONCE(h->spanalloc.sys);
+		g->gc_sys = READ_ONCE(h->gc_sys);
+	} while (read_seqcount_retry(&h->seq, seq));
+}
+
+/**
+ * ma_heap_read_all() - the gauges summed over the nodes' heaps
+ * @g: filled in; @gc_sys includes the arena index
+ *
+ * Each heap is read in its own read section (ma_heap_read()), one after
+ * the other; each identity between gauges of one heap holds for the sums.
+ *
+ * Context: As ma_heap_read().
+ */
+void ma_heap_read_all(struct ma_heap_gauges *g)
+{
+	struct ma_heap_gauges n;
+	struct ma_heap *h;
+
+	memset(g, 0, sizeof(*g));
+	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h)) {
+		ma_heap_read(h, &n);
+		g->sys += n.sys;
+		g->inuse += n.inuse;
+		g->released += n.released;
+		g->narenas += n.narenas;
+		g->nspans += n.nspans;
+		g->mspan_inuse += n.mspan_inuse;
+		g->mspan_sys += n.mspan_sys;
+		g->gc_sys += n.gc_sys;
 	}
-	if (found) {
-		ha = found;
-		ma_heap_arena_unlink(ha);
+	g->gc_sys += READ_ONCE(ma_index_sys);
+}
+
+/* Set up the heap of node @nid, on that node if it has memory. */
+static struct ma_heap *ma_heap_create(int nid)
+{
+	unsigned int order = get_order(sizeof(struct ma_heap)), i;
+	struct ma_heap *h;
+	struct page *page;
+
+	page = alloc_pages_node(nid, GFP_KERNEL | __GFP_ZERO, order);
+	if (!page)
+		return NULL;
+	h = page_address(page);
+	spin_lock_init(&h->lock);
+	seqcount_spinlock_init(&h->seq, &h->lock);
+	for (i = 0; i < MA_ARENA_MAX_PAGES; i++)
+		INIT_LIST_HEAD(&h->free[i]);
+	INIT_LIST_HEAD(&h->arenas);
+	INIT_LIST_HEAD(&h->spanalloc.free);
+	INIT_LIST_HEAD(&h->spanalloc.chunks);
+	for (i = 0; i < MA_NUM_SIZE_CLASSES; i++)
+		ma_central_init(&h->central[i], i, NULL, h);
+	h->nid = nid;
+	h->gc_sys = PAGE_SIZE << order;
+	return h;
+}
+
+/* Give everything of @h back; report what still holds objects. */
+static void ma_heap_destroy(struct ma_heap *h)
+{
+	struct ma_heap_arena *ha, *tmp;
+	unsigned long leaked = 0;
+
+	list_for_each_entry_safe(ha, tmp, &h->arenas, node) {
 		list_del(&ha->node);
-		ma_heap.narenas--;
-		ma_heap.released += held;
-		ma_heap.gc_sys -= PAGE_SIZE << ha->meta_order;
-		/* The path exists: ma_index_set() needs no new node. */
-		ma_index_set(ha, NULL, &mid, &leaf);
-		*bytes = held;
-	}
-	ma_heap_unlock(flags);
-	*pause_ns += ktime_get_ns() - t0;
-	return found;
-}
-
-/**
- * ma_heap_arena_free() - give a released heap arena to the page allocator
- * @ha: from ma_heap_release_one(), after an RCU grace period
- *
- * Its pages that were not released before go back, then its metadata.
- *
- * Context: Any context but NMI (an RCU callback, from the shrinker).
- */
-void ma_heap_arena_free(struct ma_heap_arena *ha)
-{
-	unsigned int n = 1U << ha->order, i = 0, end;
-
-	for (;;) {
-		i = find_next_zero_bit(ha->released, n, i);
-		if (i >= n)
-			break;
-		end = find_next_bit(ha->released, n, i);
-		ma_free_page_range(ha->page + i, end - i);
-		i = end;
-	}
-	__free_pages(ha->meta_page, ha->meta_order);
-}
-
-static void ma_heap_arena_free_cb(struct rcu_head *head)
-{
-	ma_heap_arena_free(container_of(head, struct ma_heap_arena, rcu));
-}
-
-/**
- * ma_heap_arena_free_rcu() - ma_heap_arena_free() after a grace period
- * @ha: from ma_heap_release_one()
- *
- * For memory reclaim, which must not wait for the grace period.
- *
- * Context: Any context but NMI.
- */
-void ma_heap_arena_free_rcu(struct ma_heap_arena *ha)
-{
-	call_rcu(&ha->rcu, ma_heap_arena_free_cb);
-}
-
-/* Make a free span (off the free lists) a released one, merging holes. */
-static void ma_released_add(struct ma_span *s)
-{
-	struct ma_heap_arena *ha = s->harena;
-	unsigned int first = ma_span_first_page(s);
-
-	lockdep_assert_held(&ma_heap.lock);
-	bitmap_set(ha->released, first, s->npages);
-	ha->released_pages += s->npages;
-	ma_heap.released += (u64)s->npages << PAGE_SHIFT;
-	WRITE_ONCE(s->state, MA_SPAN_RELEASED);
-	ma_span_absorb(s, MA_SPAN_RELEASED);
-	first = ma_span_first_page(s);
-	WRITE_ONCE(ha->spans[first], s);
-	WRITE_ONCE(ha->spans[first + s->npages - 1], s);
-}
-
-/**
- * ma_heap_release_pages() - take runs of free pages out of the heap
- * @want: bytes to take, rounded up to pages
- * @runs: where to store the runs taken
- * @max: room in @runs; at most MA_RELEASE_SCAN are taken per call
- * @bytes: set to the bytes taken
- * @pause_ns: incremented by the time ma_heap.lock was held
- *
- * Takes the largest free spans first, and of a span larger than what is
- * still wanted only its top pages.  They become released spans (holes
- * in their arena, HeapReleased); the caller gives each run to the page
- * allocator with ma_heap_free_run() after an RCU grace period.
- *
- * Context: Process context (may allocate span structures); takes
- * ma_heap.lock once.
- * Return: the number of runs stored, 0 if the heap has no free page.
- */
-unsigned int ma_heap_release_pages(u64 want, struct ma_page_run *runs,
-				   unsigned int max, u64 *bytes, u64 *pause_ns)
-{
-	unsigned int n = 0, i, take;
-	struct ma_span *s, *t;
-	unsigned long flags;
-	u64 t0;
-
-	*bytes = 0;
-	max = min_t(unsigned int, max, MA_RELEASE_SCAN);
-	/*
-	 * A split needs a structure; without, whole spans are still taken.
-	 * May run in reclaim (the shrinker): no reserves, no warning.
-	 */
-	ma_spanalloc_reserve(max, GFP_NOWAIT | __GFP_NOWARN);
-
-	t0 = ktime_get_ns();
-	ma_heap_lock(&flags);
-	while (n < max && want) {
-		i = find_last_bit(ma_heap.nonempty, MA_ARENA_MAX_PAGES);
-		if (i >= MA_ARENA_MAX_PAGES)
-			break;
-		s = list_first_entry(&ma_heap.free[i], struct ma_span, list);
-		/* Pages wanted, rounded up (without overflow: @want may be ~0). */
-		take = min_t(u64, s->npages,
-			     (want >> PAGE_SHIFT) + !!(want & ~PAGE_MASK));
-		t = NULL;
-		if (take < s->npages) {
-			t = ma_spanalloc_get();
-			if (!t)
-				take = s->npages;
+		if (ha->inuse_pages) {
+			leaked += PAGE_SIZE *
+				  ((1UL << ha->order) - ha->released_pages);
+			__free_pages(ha->meta_page, ha->meta_order);
+		} else {
+			ma_heap_arena_free(ha);
 		}
-		ma_free_del(s);
-		if (take < s->npages) {
-			/* @s keeps its low pages free, @t is the top ones. */
-			s->npages -= take;
-			ma_free_add(s);
-			t->harena = s->harena;
-			t->base = s->base + ((unsigned long)s->npages << PAGE_SHIFT);
-			t->npages = take;
-			t->owner = NULL;
-			t->central = NULL;
-			s = t;
-		}
-		runs[n].page = s->harena->page + ma_span_first_page(s);
-		runs[n].npages = take;
-		n++;
-		ma_released_add(s);
-		*bytes += (u64)take << PAGE_SHIFT;
-		want -= min_t(u64, want, (u64)take << PAGE_SHIFT);
 	}
-	ma_heap_unlock(flags);
-	*pause_ns += ktime_get_ns() - t0;
-	return n;
+	if (leaked)
+		pr_warn("memarena: %lu bytes of node %d's heap still hold objects at unload; left allocated\n",
+			leaked, h->nid);
+	ma_spanalloc_exit(h);
+	free_pages((unsigned long)h, get_order(sizeof(*h)));
 }
 
 /**
- * ma_heap_free_run() - give a run of released pages to the page allocator
- * @run: from ma_heap_release_pages(), after an RCU grace period
- *
- * Context: Any context.
- */
-void ma_heap_free_run(const struct ma_page_run *run)
-{
-	ma_free_page_range(run->page, run->npages);
-}
-
-/*
- * A run waiting for its grace period carries this in its first page:
- * its pages are memarena's until the callback, and only a racing bad
- * free's lookup may still read them.
- */
-struct ma_run_rcu {
-	struct rcu_head rcu;
-	unsigned int npages;
-};
-
-static void ma_heap_free_run_cb(struct rcu_head *head)
-{
-	struct ma_run_rcu *r = container_of(head, struct ma_run_rcu, rcu);
-
-	ma_free_page_range(virt_to_page(r), r->npages);
-}
-
-/**
- * ma_heap_free_run_rcu() - ma_heap_free_run() after a grace period
- * @run: from ma_heap_release_pages()
- *
- * For memory reclaim, which must not wait for the grace period.
- *
- * Context: Any context but NMI.
- */
-void ma_heap_free_run_rcu(const struct ma_page_run *run)
-{
-	struct ma_run_rcu *r = page_address(run->page);
-
-	/* RCU reads the head: valid for KASAN, the rest stays as it was. */
-	ma_kasan_unpoison(r, sizeof(*r), sizeof(*r));
-	r->npages = run->npages;
-	call_rcu(&r->rcu, ma_heap_free_run_cb);
-}
-
-/**
- * ma_heap_init() - set up the page heap and the arena index
+ * ma_heap_init() - set up the arena index and a heap per possible node
+ * @trim: gives a heap's empty spans kept by its centrals back to it;
+ *	called once by an allocation before the heap grows
  *
  * Context: Process context, may sleep.
  * Return: 0, or -ENOMEM.
  */
-int ma_heap_init(void)
+int ma_heap_init(unsigned long (*trim)(struct ma_heap *h))
 {
-	unsigned long top;
-	unsigned int i;
+	int nid, err;
 
-	memset(&ma_heap, 0, sizeof(ma_heap));
-	spin_lock_init(&ma_heap.lock);
-	seqcount_spinlock_init(&ma_heap.seq, &ma_heap.lock);
-	for (i = 0; i < MA_ARENA_MAX_PAGES; i++)
-		INIT_LIST_HEAD(&ma_heap.free[i]);
-	bitmap_zero(ma_heap.nonempty, MA_ARENA_MAX_PAGES);
-	INIT_LIST_HEAD(&ma_heap.arenas);
-	INIT_LIST_HEAD(&ma_heap.spanalloc.free);
-	INIT_LIST_HEAD(&ma_heap.spanalloc.chunks);
-	for (i = 0; i < MA_NUM_SIZE_CLASSES; i++)
-		ma_central_init(&ma_heap.central[i], i, NULL);
-
-	/*
-	 * The top level covers the direct map up to high_memory, 64 GiB per
-	 * entry (8 bytes for a machine of up to 64 GiB).  Memory hot-added
-	 * above it cannot become a heap arena: ma_heap_grow() gives such a
-	 * block back and fails.
-	 */
-	top = (unsigned long)high_memory - PAGE_OFFSET;
-	ma_index_l1_size = DIV_ROUND_UP(top, 1UL << (MA_ARENA_MIN_SHIFT +
-						   2 * MA_INDEX_NODE_BITS));
-	ma_index = kcalloc(ma_index_l1_size, sizeof(*ma_index), GFP_KERNEL);
-	if (!ma_index)
-		return -ENOMEM;
-	ma_heap.gc_sys = ma_index_l1_size * sizeof(*ma_index);
+	ma_heap_trim = trim;
+	err = ma_index_init();
+	if (err)
+		return err;
+	ma_heaps = kcalloc(nr_node_ids, sizeof(*ma_heaps), GFP_KERNEL);
+	if (!ma_heaps)
+		goto out_index_exit;
+	for_each_node(nid) {
+		ma_heaps[nid] = ma_heap_create(nid);
+		if (!ma_heaps[nid])
+			goto out_destroy_heaps;
+	}
 	return 0;
+
+out_destroy_heaps:
+	ma_heap_exit();
+	return -ENOMEM;
+out_index_exit:
+	ma_index_exit();
+	return -ENOMEM;
 }
 
 /**
@@ -903,36 +661,12 @@ int ma_heap_init(void)
  */
 void ma_heap_exit(void)
 {
-	struct ma_heap_arena *ha, *tmp;
-	struct page *page, *ptmp;
-	unsigned long leaked = 0, l1, l2;
+	int nid;
 
-	list_for_each_entry_safe(ha, tmp, &ma_heap.arenas, node) {
-		list_del(&ha->node);
-		if (ha->inuse_pages) {
-			leaked += PAGE_SIZE *
-				  ((1UL << ha->order) - ha->released_pages);
-			__free_pages(ha->meta_page, ha->meta_order);
-		} else {
-			ma_heap_arena_free(ha);
-		}
-	}
-	if (leaked)
-		pr_warn("memarena: %lu bytes of heap still hold objects at unload; left allocated\n",
-			leaked);
-
-	list_for_each_entry_safe(page, ptmp, &ma_heap.spanalloc.chunks, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-	}
-	for (l1 = 0; l1 < ma_index_l1_size; l1++) {
-		if (!ma_index[l1])
-			continue;
-		for (l2 = 0; l2 < MA_INDEX_NODE_SIZE; l2++)
-			if (ma_index[l1]->leaf[l2])
-				free_page((unsigned long)ma_index[l1]->leaf[l2]);
-		free_page((unsigned long)ma_index[l1]);
-	}
-	kfree(ma_index);
-	ma_index = NULL;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		if (ma_heaps[nid])
+			ma_heap_destroy(ma_heaps[nid]);
+	kfree(ma_heaps);
+	ma_heaps = NULL;
+	ma_index_exit();
 }

@@ -5,12 +5,12 @@
  * MEMARENA_CMD_GET_CPUS and MEMARENA_CMD_GET_ARENAS (dumps, one message
  * per size class, CPU or arena, for CAP_SYS_ADMIN unless stats_public:
  * ma_nl_detail_allowed()), MEMARENA_CMD_GET_PROFILE (a dump of the heap
- * profile's buckets, for CAP_SYS_ADMIN only), the admin commands
- * MEMARENA_CMD_GC, MEMARENA_CMD_SET_LIMIT and MEMARENA_CMD_SET_PROFILE_RATE
- * (GENL_ADMIN_PERM: CAP_NET_ADMIN in the initial user namespace), and
- * MEMARENA_CMD_CYCLE
- * events on the "events" multicast group.  ABI:
- * include/uapi/linux/memarena.h; YNL description:
+ * profile's buckets, for CAP_SYS_ADMIN only), MEMARENA_CMD_GET_NODES (a
+ * dump, one message per memory node's page heap, for everyone), the admin
+ * commands MEMARENA_CMD_GC, MEMARENA_CMD_SET_LIMIT and
+ * MEMARENA_CMD_SET_PROFILE_RATE (GENL_ADMIN_PERM: CAP_NET_ADMIN in the
+ * initial user namespace), and MEMARENA_CMD_CYCLE events on the "events"
+ * multicast group.  ABI: include/uapi/linux/memarena.h; YNL description:
  * Documentation/netlink/specs/memarena.yaml; prose:
  * Documentation/netlink.rst.
  *
@@ -160,6 +160,41 @@ static int ma_nl_cpu_fill(struct sk_buff *msg, unsigned int cpu,
 			      MEMARENA_A_CPU_PAD) ||
 	    nla_put_u64_64bit(msg, MEMARENA_A_CPU_FREES, st.frees,
 			      MEMARENA_A_CPU_PAD)) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+static int ma_nl_node_fill(struct sk_buff *msg, int nid, u32 portid, u32 seq,
+			   int flags)
+{
+	struct ma_node_stats st;
+	void *hdr;
+
+	if (ma_node_stats(nid, &st))
+		return 0;	/* no heap: nothing to say */
+	hdr = genlmsg_put(msg, portid, seq, &ma_genl_family, flags,
+			  MEMARENA_CMD_GET_NODES);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, MEMARENA_A_NODE_NODE, nid) ||
+	    nla_put_u32(msg, MEMARENA_A_NODE_MEMORY, st.memory) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_NODE_HEAP_SYS, st.heap_sys,
+			      MEMARENA_A_NODE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_NODE_HEAP_INUSE, st.heap_inuse,
+			      MEMARENA_A_NODE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_NODE_HEAP_IDLE, st.heap_idle,
+			      MEMARENA_A_NODE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_NODE_HEAP_RELEASED,
+			      st.heap_released, MEMARENA_A_NODE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_NODE_HEAP_ARENAS, st.heap_arenas,
+			      MEMARENA_A_NODE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_NODE_SPANS, st.spans,
+			      MEMARENA_A_NODE_PAD) ||
+	    nla_put_u64_64bit(msg, MEMARENA_A_NODE_MSPAN_SYS, st.mspan_sys,
+			      MEMARENA_A_NODE_PAD)) {
 		genlmsg_cancel(msg, hdr);
 		return -EMSGSIZE;
 	}
@@ -518,6 +553,22 @@ static int ma_nl_cpus_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* GET_NODES: cb->args[0] is the next node number to look at. */
+static int ma_nl_nodes_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	int nid;
+
+	for (nid = cb->args[0]; nid < nr_node_ids; nid++) {
+		if (!node_possible(nid))
+			continue;
+		if (ma_nl_node_fill(skb, nid, NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI))
+			break;
+	}
+	cb->args[0] = nid;
+	return skb->len;
+}
+
 /* GET_ARENAS: cb->args[0] is the id of the next arena to report. */
 static int ma_nl_arenas_start(struct netlink_callback *cb)
 {
@@ -609,6 +660,12 @@ static const struct genl_ops ma_nl_ops[] = {
 		.cmd		= MEMARENA_CMD_GET_CPUS,
 		.start		= ma_nl_cpus_start,
 		.dumpit		= ma_nl_cpus_dumpit,
+		.policy		= ma_nl_noattr_policy,
+		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
+	},
+	{
+		.cmd		= MEMARENA_CMD_GET_NODES,
+		.dumpit		= ma_nl_nodes_dumpit,
 		.policy		= ma_nl_noattr_policy,
 		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
 	},

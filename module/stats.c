@@ -153,8 +153,8 @@ int ma_stats_check(void)
  *    counter only that CPU writes, inside its local_lock section.  The
  *    counters only grow; live counts are differences.
  *  - The heap-level gauges (HeapSys, HeapInuse, HeapReleased, MSpan*,
- *    GCSys) change only inside ma_heap_lock() sections, which are
- *    ma_heap.seq write sections.
+ *    GCSys) of each node's heap change only inside ma_heap_lock()
+ *    sections, which are write sections of that heap's seq.
  *  - An object is counted allocated only after its span is counted in
  *    HeapInuse (a span is carved before its objects are handed out), and
  *    a span leaves HeapInuse only after all its objects were counted
@@ -166,8 +166,10 @@ int ma_stats_check(void)
  *     allocation counters: an object whose free is seen was allocated
  *     before, so its allocation is seen too, and frees never exceed
  *     allocations, per class and in total;
- *  2. (smp_rmb()) reads the heap gauges in one ma_heap.seq read section,
- *     a handful of loads, so they agree with each other;
+ *  2. (smp_rmb()) reads each node's heap gauges in one read section of
+ *     its seq, a handful of loads, so they agree with each other, and
+ *     sums them (ma_heap_read_all()): the identities between them hold
+ *     per node, so for the sums;
  *  3. keeps the result if HeapAlloc <= HeapInuse, else starts again.
  *     Every object counted live had its span counted in HeapInuse before
  *     its allocation was counted, so it is in the gauges read after.
@@ -182,7 +184,7 @@ int ma_stats_check(void)
  *     is then more than the bytes freed, by at most that churn.
  *     Writers never wait for a reader.  (On PREEMPT_RT a reader that
  *     finds a writer inside the seqcount section takes and drops
- *     ma_heap.lock to wait for it, as seqcount_spinlock_t does there,
+ *     that heap's lock to wait for it, as seqcount_spinlock_t does there,
  *     doing no work under it.)
  * Derived fields (Alloc, HeapIdle, HeapObjects, Sys, the totals) are
  * computed from the values read, so the identities hold by construction.
@@ -323,14 +325,16 @@ static void ma_stats_read_cpus(struct memarena_memstats *ms,
 
 static void ma_stats_read_heap(struct memarena_memstats *ms)
 {
-	ms->heap_sys = READ_ONCE(ma_heap.sys);
-	ms->heap_inuse = READ_ONCE(ma_heap.inuse);
-	ms->heap_released = READ_ONCE(ma_heap.released);
-	ms->heap_arenas = READ_ONCE(ma_heap.narenas);
-	ms->mspan_inuse = READ_ONCE(ma_heap.spanalloc.inuse) *
-			  sizeof(struct ma_span);
-	ms->mspan_sys = READ_ONCE(ma_heap.spanalloc.sys);
-	ms->gc_sys = READ_ONCE(ma_heap.gc_sys);
+	struct ma_heap_gauges g;
+
+	ma_heap_read_all(&g);
+	ms->heap_sys = g.sys;
+	ms->heap_inuse = g.inuse;
+	ms->heap_released = g.released;
+	ms->heap_arenas = g.narenas;
+	ms->mspan_inuse = g.mspan_inuse;
+	ms->mspan_sys = g.mspan_sys;
+	ms->gc_sys = g.gc_sys;
 }
 
 /* Gauges outside the contract: per-CPU stacks and spans per class. */
@@ -338,6 +342,7 @@ static void ma_stats_read_gauges(struct memarena_memstats *ms)
 {
 	struct ma_mcache *m;
 	unsigned int cpu, c;
+	struct ma_heap *h;
 	u64 n;
 
 	ms->cached_objects = 0;
@@ -345,7 +350,9 @@ static void ma_stats_read_gauges(struct memarena_memstats *ms)
 	for (c = 0; c < MA_NUM_SIZE_CLASSES; c++) {
 		ms->by_size[c].size = ma_class_size[c];
 		ms->by_size[c].cached_objects = 0;
-		ms->by_size[c].spans = READ_ONCE(ma_heap.central[c].nspans);
+		ms->by_size[c].spans = 0;
+		for (h = ma_heap_next(NULL); h; h = ma_heap_next(h))
+			ms->by_size[c].spans += READ_ONCE(h->central[c].nspans);
 	}
 	ma_arena_count_spans(ms->by_size);
 	for_each_possible_cpu(cpu) {
@@ -373,17 +380,14 @@ static void ma_stats_read_gauges(struct memarena_memstats *ms)
 void memarena_read_memstats(struct memarena_memstats *ms)
 {
 	struct ma_large_sums large;
-	unsigned int tries, c, seq;
+	unsigned int tries, c;
 	u64 freed_bytes;
 
 	for (tries = 1; ; tries++) {
 		ma_stats_read_cpus(ms, &large);
 		/* Gauges after counters: step 2 of the snapshot contract. */
 		smp_rmb();
-		do {
-			seq = read_seqcount_begin(&ma_heap.seq);
-			ma_stats_read_heap(ms);
-		} while (read_seqcount_retry(&ma_heap.seq, seq));
+		ma_stats_read_heap(ms);
 
 		ms->mallocs = large.mallocs;
 		ms->frees = large.frees;
@@ -464,9 +468,10 @@ void ma_stats_cpu(unsigned int cpu, struct ma_cpu_stats *st)
  * but the heap profile's (ma_mprof_sys())
  * @arenas: number of memarena_arena structures
  *
- * The module image (text, data and bss, which holds struct ma_heap), the
- * arena structures and the per-CPU drain work items.  Span structures,
- * per-CPU caches and index/heap-arena metadata have fields of their own.
+ * The module image (text, data and bss), the arena structures, the
+ * table of node heaps and the per-CPU drain work items.  Span structures,
+ * per-CPU caches, the node heaps and index/heap-arena metadata have
+ * fields of their own.
  *
  * Context: Any context.
  * Return: bytes.
@@ -477,6 +482,7 @@ u64 ma_other_sys_bytes(u64 arenas)
 
 #ifdef __KERNEL__
 	bytes += arenas * kmalloc_size_roundup(sizeof(struct memarena_arena));
+	bytes += kmalloc_size_roundup(nr_node_ids * sizeof(*ma_heaps));
 	bytes += ma_module_bytes(THIS_MODULE);
 #else
 	bytes += arenas * sizeof(struct memarena_arena);

@@ -15,14 +15,17 @@ extracted into build/ynl/ by 'make ynl').
            256-entry pause rings, the same values as /proc/memstats;
   dumps    get-classes: the 67 size classes with Go's sizes and the
            /proc/memstats BySize table; get-cpus: one message per possible
-           CPU, adding up to get's totals;
+           CPU, adding up to get's totals; get-nodes: one message per
+           possible memory node, whose heap gauges add up to get's
+           heap-sys, heap-inuse, heap-idle, heap-released, heap-arenas and
+           mspan-sys;
   refusal  a request carrying an attribute (one above the policy's maxattr
            with cli.py, the pad attribute with the YNL library) is refused
            with EINVAL and an extack message, and the family answers
            afterwards;
-  nobody   as user nobody, with stats_public off, get answers while
-           get-classes and get-cpus are refused with EPERM (and the
-           family's extack message from Linux 6.5 on).
+  nobody   as user nobody, with stats_public off, get and get-nodes
+           answer while get-classes and get-cpus are refused with EPERM
+           (and the family's extack message from Linux 6.5 on).
 
 Runs from selftests/run_tests inside the test VM with memarena loaded, on a
 quiescent system (comparisons with /proc/memstats are retried while it
@@ -35,6 +38,8 @@ MEMARENA_YNL_DIR replace the spec, the uAPI header and the YNL tree.
 """
 
 import ast
+import ctypes
+import fcntl
 import importlib.util
 import json
 import os
@@ -63,6 +68,7 @@ NOBODY = 65534
 
 RING = 256			# MEMARENA_PAUSE_RING
 NUM_CLASSES = 67		# size classes 1..67
+DEV_ALLOC = (3 << 30) | (64 << 16) | (0xBA << 8) | 0x01	# MEMARENA_IOC_ALLOC
 
 # Go's size classes (runtime/sizeclasses.go), class 1..67: bytes per object.
 GO_CLASS_SIZES = [
@@ -509,7 +515,7 @@ def t_spec_schema():
 def t_spec_ops():
     spec = load_spec()
     want = {'get': ('do', 'stats'), 'get-classes': ('dump', 'class'),
-            'get-cpus': ('dump', 'cpu')}
+            'get-cpus': ('dump', 'cpu'), 'get-nodes': ('dump', 'node')}
     ops = {op['name']: op for op in spec['operations']['list']}
     errors = []
     for name, (mode, aset) in want.items():
@@ -588,7 +594,7 @@ def t_spec_uapi():
         if gen[n][0] != uapi[n][0]:
             errors.append(f'{n}: in "{uapi[n][0]}" in {UAPI}, in "{gen[n][0]}" generated')
     required = [r'MEMARENA_A_STATS_\w+', r'MEMARENA_A_CLASS_\w+',
-                r'MEMARENA_A_CPU_\w+', r'MEMARENA_CMD_\w+',
+                r'MEMARENA_A_CPU_\w+', r'MEMARENA_A_NODE_\w+', r'MEMARENA_CMD_\w+',
                 'MEMARENA_FAMILY_NAME', 'MEMARENA_FAMILY_VERSION',
                 'MEMARENA_MCGRP_EVENTS']
     for r in required:
@@ -609,14 +615,16 @@ def need_module():
 
 
 def snapshot():
-    """get, get-classes and get-cpus, between two reads of /proc/memstats
-    that agree if the system is quiescent: (proc or None, {op: reply})."""
+    """get, get-classes, get-cpus and get-nodes, between two reads of
+    /proc/memstats that agree if the system is quiescent: (proc or None,
+    {op: reply})."""
     if 'snap' not in _live:
         try:
             _live['snap'] = quiescent(lambda: {
                 'get': cli('--do', 'get')[1],
                 'get-classes': cli('--dump', 'get-classes')[1],
                 'get-cpus': cli('--dump', 'get-cpus')[1],
+                'get-nodes': cli('--dump', 'get-nodes')[1],
             })
         except Fail as e:
             _live['snap'] = e
@@ -794,6 +802,92 @@ def t_cpus_sum():
         raise Fail('\n'.join(errors))
 
 
+NODE_SYSFS = '/sys/devices/system/node'
+
+# get-nodes attributes that add up, over the nodes, to get's.
+NODE_SUMS = ('heap-sys', 'heap-inuse', 'heap-idle', 'heap-released',
+             'heap-arenas', 'mspan-sys')
+
+
+def node_list(name):
+    """A node mask of sysfs; node 0 alone on a kernel without NUMA."""
+    path = os.path.join(NODE_SYSFS, name)
+    return cpu_list(path) if os.path.exists(path) else {0}
+
+
+def t_nodes():
+    need_module()
+    msgs = snapshot()[1]['get-nodes']
+    possible = node_list('possible')
+    memory = node_list('has_memory')
+    want = spec_attrs(load_spec(), 'node')
+    errors = []
+    if not isinstance(msgs, list) or not msgs:
+        raise Fail(f'get-nodes: no message: {msgs!r}')
+    for m in msgs:
+        missing = [a for a in want if a not in m]
+        if missing:
+            errors.append(f'message {m}: missing {missing}')
+            continue
+        if m['memory'] != (m['node'] in memory):
+            errors.append(f'node {m["node"]}: memory = {m["memory"]}, '
+                          f'has_memory {sorted(memory)}')
+        if m['heap-idle'] != m['heap-sys'] - m['heap-inuse']:
+            errors.append(f'node {m["node"]}: heap-idle != heap-sys - heap-inuse: {m}')
+        if m['heap-released'] > m['heap-idle']:
+            errors.append(f'node {m["node"]}: heap-released > heap-idle: {m}')
+        if not m['memory'] and m['heap-sys']:
+            errors.append(f'node {m["node"]} has no memory but heap-sys {m["heap-sys"]}')
+    nodes = [m.get('node') for m in msgs]
+    if nodes != sorted(possible):
+        errors.append(f'messages for nodes {nodes}; possible: {sorted(possible)}')
+    if errors:
+        raise Fail('\n'.join(errors))
+    diag(f'{len(msgs)} nodes: {nodes}, with memory: {sorted(memory)}')
+
+
+def hold_objects(n, size):
+    """An open /dev/memarena holding @n objects of @size bytes in its
+    arena, so that the heap is not empty after a forced cycle; closing it
+    frees them."""
+    fd = os.open('/dev/memarena', os.O_RDWR)
+    try:
+        ops = (ctypes.c_uint64 * (2 * n))(*[size, 0] * n)
+        cmd = bytearray(struct.pack('8Q', ctypes.addressof(ops), n, 0, 0, 0, 0, 0, 0))
+        got = fcntl.ioctl(fd, DEV_ALLOC, cmd)
+        if got != n:
+            raise Fail(f'/dev/memarena ALLOC of {n} x {size}: {got}')
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def t_nodes_sum():
+    need_module()
+    fd = hold_objects(8, 40000)		# large objects: spans of their own
+    try:
+        proc, replies = quiescent(lambda: {
+            'get': cli('--do', 'get')[1],
+            'get-nodes': cli('--dump', 'get-nodes')[1],
+        })
+    finally:
+        os.close(fd)
+    need_quiet(proc)
+    msgs, reply = replies['get-nodes'], replies['get']
+    if not reply['heap-sys']:
+        raise Fail(f'heap-sys is 0 while objects are allocated: {reply}')
+    errors = []
+    for attr in NODE_SUMS:
+        total = sum(m[attr] for m in msgs)
+        if total != reply[attr]:
+            errors.append(f'sum of per-node {attr} = {total}, get: {reply[attr]}')
+    if errors:
+        raise Fail('\n'.join(errors))
+    diag(f'heap-sys {reply["heap-sys"]} = ' +
+         ' + '.join(str(m['heap-sys']) for m in msgs))
+
+
 def cli_error(out):
     """The errno match and the extack dict of a refused request's output."""
     m = re.search(r'error: (-?\d+)', out)
@@ -826,6 +920,10 @@ def t_refuse_classes():
 
 def t_refuse_cpus():
     refused(('--dump', 'get-cpus'), {'cpu': 0})
+
+
+def t_refuse_nodes():
+    refused(('--dump', 'get-nodes'), {'node': 0})
 
 
 def t_refuse_pad():
@@ -879,6 +977,10 @@ def t_nobody():
         reply = cli('--do', 'get', user=NOBODY)[1]
         if not isinstance(reply, dict) or 'heap-inuse' not in reply:
             raise Fail(f'get as nobody: {reply!r}')
+        nodes = cli('--dump', 'get-nodes', user=NOBODY)[1]
+        if (not isinstance(nodes, list) or
+                {m.get('node') for m in nodes} != node_list('possible')):
+            raise Fail(f'get-nodes as nobody: {nodes!r}')
         for op in ('get-classes', 'get-cpus'):
             rc, data, out = cli('--dump', op, expect_ok=False, user=NOBODY)
             m, extack = cli_error(out)
@@ -921,12 +1023,16 @@ TESTS = [
     ('get-classes: values equal the /proc/memstats BySize table', t_classes_proc),
     ('get-cpus: one message per possible CPU', t_cpus),
     ('get-cpus: per-CPU counters add up to get', t_cpus_sum),
+    ('get-nodes: one message per possible memory node', t_nodes),
+    ('get-nodes: per-node heap gauges add up to get', t_nodes_sum),
     ('get: an attribute is refused with EINVAL and an extack message', t_refuse_get),
     ('get-classes: an attribute is refused with EINVAL and an extack message', t_refuse_classes),
     ('get-cpus: an attribute is refused with EINVAL and an extack message', t_refuse_cpus),
+    ('get-nodes: an attribute is refused with EINVAL and an extack message', t_refuse_nodes),
     ('get: a pad attribute is refused with EINVAL and the family\'s extack message', t_refuse_pad),
     ('the family still answers after the refused requests', t_still_answers),
-    ('as nobody: get answers, get-classes and get-cpus are refused with EPERM', t_nobody),
+    ('as nobody: get and get-nodes answer, get-classes and get-cpus are refused with EPERM',
+     t_nobody),
 ]
 
 

@@ -114,8 +114,11 @@ struct memarena_memstats {
 void memarena_read_memstats(struct memarena_memstats *ms);
 
 void *memarena_alloc(size_t size, gfp_t gfp);
+void *memarena_alloc_node(size_t size, gfp_t gfp, int nid);
 void memarena_free(const void *p);
 int memarena_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **p);
+int memarena_alloc_bulk_node(size_t size, gfp_t gfp, size_t nr, void **p,
+			     int nid);
 void memarena_free_bulk(size_t nr, void **p);
 size_t memarena_size(const void *p);
 void memarena_drain(void);

@@ -19,6 +19,15 @@
 #include "ma_check.h"
 #include "kselftest_harness.h"
 
+/* Node 0's heap: the tests run on one node unless they set more. */
+#define ma_heap (*ma_heaps[0])
+
+/* For lock hooks, which may run while no heap exists. */
+static bool is_heap_lock(const void *l)
+{
+	return ma_heaps && ma_heaps[0] && l == &ma_heaps[0]->lock;
+}
+
 /* --- helpers ------------------------------------------------------------ */
 
 static struct memarena_arena *live_arenas[16];
@@ -264,7 +273,6 @@ FIXTURE_TEARDOWN(ma)
 	ma_malloc_exit();						\
 	ASSERT_EQ(0, ma_shim_pages_outstanding());			\
 	ASSERT_EQ(0, ma_shim_kmallocs_outstanding());			\
-	memset(&ma_heap, 0, sizeof(ma_heap));				\
 	ASSERT_EQ(0, ma_malloc_init());					\
 } while (0)
 
@@ -563,7 +571,7 @@ TEST_F(ma, heap_carve_direct)
 		if (n < N && (n == 0 || rnd_below(3))) {
 			npages = rnd_below(2) ? 1 + rnd_below(16) : 1 + rnd_below(1024);
 			align = 1U << rnd_below(order_base_2(npages) + 1);
-			s[n] = ma_heap_alloc(npages, align, MA_SPAN_LARGE, GFP_KERNEL);
+			s[n] = ma_heap_alloc(&ma_heap, npages, align, MA_SPAN_LARGE, GFP_KERNEL);
 			ASSERT_TRUE(s[n] != NULL);
 			ASSERT_EQ(npages, s[n]->npages);
 			ASSERT_EQ(0, (s[n]->base >> PAGE_SHIFT) % align)
@@ -598,7 +606,7 @@ static unsigned long heap_lock_holds;
 
 static void count_heap_lock(struct ma_shim_lock *l)
 {
-	if (l == &ma_heap.lock)
+	if (is_heap_lock(l))
 		heap_lock_holds++;
 }
 
@@ -619,7 +627,7 @@ TEST_F(ma, heap_lock_holds_bounded)
 	LIST_HEAD(spans);
 
 	/* One heap arena of 512 pages, free. */
-	t = ma_heap_alloc(512, 1, MA_SPAN_LARGE, GFP_KERNEL);
+	t = ma_heap_alloc(&ma_heap, 512, 1, MA_SPAN_LARGE, GFP_KERNEL);
 	ASSERT_TRUE(t != NULL);
 	ASSERT_EQ(1, ma_heap.narenas);
 	ma_heap_free(t);
@@ -631,7 +639,7 @@ TEST_F(ma, heap_lock_holds_bounded)
 	 * rest of the arena is one span in use.
 	 */
 	for (i = 0; i < ARRAY_SIZE(s); i++) {
-		s[i] = ma_heap_alloc(1, 1, MA_SPAN_LARGE, GFP_KERNEL);
+		s[i] = ma_heap_alloc(&ma_heap, 1, 1, MA_SPAN_LARGE, GFP_KERNEL);
 		ASSERT_TRUE(s[i] != NULL);
 	}
 	ha = s[0]->harena;
@@ -640,7 +648,7 @@ TEST_F(ma, heap_lock_holds_bounded)
 		ASSERT_EQ(s[i - 1]->base + PAGE_SIZE, s[i]->base);
 	}
 	pages = (1U << ha->order) - ARRAY_SIZE(s);
-	rest = ma_heap_alloc(pages, 1, MA_SPAN_LARGE, GFP_KERNEL);
+	rest = ma_heap_alloc(&ma_heap, pages, 1, MA_SPAN_LARGE, GFP_KERNEL);
 	ASSERT_TRUE(rest != NULL);
 	ASSERT_EQ(ha, rest->harena);
 	ma_heap_free(s[2]);
@@ -655,7 +663,7 @@ TEST_F(ma, heap_lock_holds_bounded)
 	ASSERT_STATE_OK(MA_CHECK_COOKIES);
 
 	narenas = ma_heap.narenas;
-	t = ma_heap_alloc(2, 2, MA_SPAN_LARGE, GFP_KERNEL);
+	t = ma_heap_alloc(&ma_heap, 2, 2, MA_SPAN_LARGE, GFP_KERNEL);
 	ASSERT_TRUE(t != NULL);
 	ASSERT_EQ(0, (t->base >> PAGE_SHIFT) % 2);
 	ASSERT_NE(ha, t->harena)
@@ -676,7 +684,7 @@ TEST_F(ma, heap_lock_holds_bounded)
 
 	/* Spans going back: DIV_ROUND_UP(N, MA_FREE_BATCH) holds. */
 	for (i = 0; i < N; i++) {
-		t = ma_heap_alloc(1, 1, MA_SPAN_LARGE, GFP_KERNEL);
+		t = ma_heap_alloc(&ma_heap, 1, 1, MA_SPAN_LARGE, GFP_KERNEL);
 		ASSERT_TRUE(t != NULL);
 		list_add_tail(&t->list, &spans);
 	}
@@ -700,10 +708,10 @@ static void reclaim_before_each_hold(struct ma_shim_lock *l)
 	struct ma_heap_arena *ha;
 	u64 bytes, pause = 0;
 
-	if (l != &ma_heap.lock || reclaiming)
+	if (!is_heap_lock(l) || reclaiming)
 		return;
 	reclaiming = true;
-	while ((ha = ma_heap_release_one(U64_MAX, &bytes, &pause))) {
+	while ((ha = ma_heap_release_one(&ma_heap, U64_MAX, &bytes, &pause))) {
 		ma_heap_arena_free(ha);
 		reclaimed++;
 	}
@@ -1348,7 +1356,7 @@ TEST_F(ma, bad_free_detection)
  */
 /* --- giving pages back (the scavenger's part of the heap) ------------------ */
 
-/* ma_heap_release_pages() until @want is met or no free page is left. */
+/* ma_heap_release_pages(&ma_heap, ) until @want is met or no free page is left. */
 static u64 release_pages(u64 want, unsigned int *nruns)
 {
 	struct ma_page_run runs[MA_RELEASE_TEST_RUNS];
@@ -1356,7 +1364,7 @@ static u64 release_pages(u64 want, unsigned int *nruns)
 	unsigned int n, i;
 
 	while (want) {
-		n = ma_heap_release_pages(want, runs, MA_RELEASE_TEST_RUNS,
+		n = ma_heap_release_pages(&ma_heap, want, runs, MA_RELEASE_TEST_RUNS,
 					  &bytes, &pause);
 		if (!n)
 			break;
@@ -1479,10 +1487,10 @@ TEST_F(ma, release_pages_between_live_objects)
 		list_for_each_entry(ha, &ma_heap.arenas, node)
 			held = min(held, (u64)((1U << ha->order) -
 					       ha->released_pages) << PAGE_SHIFT);
-		ASSERT_TRUE(ma_heap_release_one(held - 1, &bytes, &pause) == NULL ||
+		ASSERT_TRUE(ma_heap_release_one(&ma_heap, held - 1, &bytes, &pause) == NULL ||
 			    bytes < held);
 	}
-	while ((ha = ma_heap_release_one(U64_MAX, &bytes, &pause)))
+	while ((ha = ma_heap_release_one(&ma_heap, U64_MAX, &bytes, &pause)))
 		ma_heap_arena_free(ha);
 	ASSERT_EQ(0, ma_heap.narenas);
 	ASSERT_EQ(ma_heap.sys, ma_heap.released);
@@ -1597,7 +1605,6 @@ TEST_F(ma, unload_gives_back_kept_spans)
 	ma_malloc_exit();
 	ASSERT_EQ(0, ma_shim_pages_outstanding());
 	ASSERT_EQ(0, ma_shim_kmallocs_outstanding());
-	memset(&ma_heap, 0, sizeof(ma_heap));
 	ASSERT_EQ(0, ma_malloc_init());
 }
 
@@ -1748,7 +1755,6 @@ TEST_F(ma, fault_injection_init)
 	ma_malloc_exit();
 	for (n = 1; ; n++) {
 		ASSERT_LT(n, 50);
-		memset(&ma_heap, 0, sizeof(ma_heap));
 		ma_shim_fault_fired();
 		ma_shim_fail_kmalloc_nth(n);
 		err = ma_malloc_init();
@@ -1772,7 +1778,6 @@ TEST_F(ma, fault_injection_init)
 		break;
 	}
 	ASSERT_GT(n, 3);
-	memset(&ma_heap, 0, sizeof(ma_heap));
 	ASSERT_EQ(0, ma_malloc_init());
 }
 
@@ -1917,7 +1922,7 @@ static unsigned long mt_reader_heap_locks;
 /* The statistics reader never takes ma_heap.lock (stats.c). */
 static void mt_reader_lock_hook(struct ma_shim_lock *l)
 {
-	if (mt_reading && l == &ma_heap.lock)
+	if (mt_reading && is_heap_lock(l))
 		mt_reader_heap_locks++;
 }
 
@@ -2107,7 +2112,6 @@ TEST_F(ma, memory_above_high_memory)
 
 	memarena_drain();
 	ma_malloc_exit();
-	memset(&ma_heap, 0, sizeof(ma_heap));
 	high_memory = (void *)(1UL << 30);
 	ASSERT_EQ(0, ma_malloc_init());
 	ASSERT_TRUE(memarena_alloc(64, GFP_KERNEL) == NULL);
@@ -2138,19 +2142,19 @@ static void carve_until_short(struct ma_shim_lock *l)
 {
 	unsigned int cpu = ma_shim_cpu();
 
-	if (l != &ma_heap.lock || --hook_countdown)
+	if (!is_heap_lock(l) || --hook_countdown)
 		return;
 	ma_shim_lock_hook = NULL;
 	ma_shim_set_cpu(1);
 	while (ma_heap.spanalloc.nfree >= 2 && hook_nspans < ARRAY_SIZE(hook_spans))
-		hook_spans[hook_nspans++] = ma_heap_alloc(1, 1, MA_SPAN_LARGE, GFP_ATOMIC);
+		hook_spans[hook_nspans++] = ma_heap_alloc(&ma_heap, 1, 1, MA_SPAN_LARGE, GFP_ATOMIC);
 	ma_shim_set_cpu(cpu);
 }
 
 /*
- * BUG (mheap.c, ma_heap_alloc() and ma_heap_carve()): ma_heap_carve()
+ * BUG (mheap.c, ma_heap_alloc(&ma_heap, ) and ma_heap_carve()): ma_heap_carve()
  * returns NULL when fewer than two span structures are free, and
- * ma_heap_alloc() takes any NULL for "no free span fits" and grows the
+ * ma_heap_alloc(&ma_heap, ) takes any NULL for "no free span fits" and grows the
  * heap.  Span structures are reserved (ma_spanalloc_reserve()) outside the
  * lock, so other CPUs carving in between can use them up; the request then
  * adds a new heap arena although a free span fits it, and memarena never
@@ -2191,6 +2195,127 @@ TEST_F(ma, race_span_structs_do_not_grow_heap)
 	memarena_free(p);
 	memarena_free(x);
 	ASSERT_CONSISTENT();
+}
+
+/* --- memory nodes ------------------------------------------------------- */
+
+/* The node of the heap an object's span belongs to. */
+static int obj_nid(const void *p)
+{
+	struct ma_span *s = ma_span_of(p);
+
+	return s ? s->harena->heap->nid : NUMA_NO_NODE;
+}
+
+/*
+ * Two nodes, CPUs 0 and 2 on node 0, 1 and 3 on node 1 (ma_shim.h): each
+ * CPU's objects come from its node, memarena_alloc_node() from the node
+ * asked, remote frees bypass the freeing CPU's cache, a full node falls
+ * back to the other unless __GFP_THISNODE, and the statistics are the
+ * sums of the nodes'.  ma_check() checks the rest: every heap arena's
+ * pages on its heap's node, every central's spans of its node's heap,
+ * every cached object of its CPU's node.
+ */
+TEST_F(ma, numa_nodes)
+{
+	static const size_t sizes[] = { 8, 256, 4096, 32768, 40000, 1 << 20 };
+	static struct memarena_memstats ms;
+	struct ma_heap_gauges g0, g1;
+	void *p[2][ARRAY_SIZE(sizes)], *q, *bulk[40], *full[512];
+	unsigned int i, n, cpu;
+	unsigned long cached;
+
+	memarena_drain();
+	ma_malloc_exit();
+	ma_shim_nr_nodes = 2;
+	ASSERT_EQ(0, ma_malloc_init());
+	ASSERT_EQ(2, nr_node_ids);
+
+	/* Each CPU allocates on its own node. */
+	for (cpu = 0; cpu < 2; cpu++) {
+		ma_shim_set_cpu(cpu);
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			p[cpu][i] = memarena_alloc(sizes[i], GFP_KERNEL);
+			ASSERT_TRUE(p[cpu][i] != NULL);
+			EXPECT_EQ((int)cpu, obj_nid(p[cpu][i]))
+				TH_LOG("cpu %u size %zu", cpu, sizes[i]);
+		}
+	}
+	ASSERT_CONSISTENT();
+
+	/* The node asked for, whichever CPU asks; NUMA_NO_NODE: its own. */
+	ma_shim_set_cpu(2);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		q = memarena_alloc_node(sizes[i], GFP_KERNEL, 1);
+		ASSERT_TRUE(q != NULL);
+		EXPECT_EQ(1, obj_nid(q)) TH_LOG("size %zu", sizes[i]);
+		memarena_free(q);
+		q = memarena_alloc_node(sizes[i], GFP_KERNEL, NUMA_NO_NODE);
+		ASSERT_TRUE(q != NULL);
+		EXPECT_EQ(0, obj_nid(q)) TH_LOG("size %zu", sizes[i]);
+		memarena_free(q);
+	}
+	ASSERT_EQ(ARRAY_SIZE(bulk),
+		  memarena_alloc_bulk_node(64, GFP_KERNEL, ARRAY_SIZE(bulk), bulk, 1));
+	for (i = 0; i < ARRAY_SIZE(bulk); i++)
+		EXPECT_EQ(1, obj_nid(bulk[i]));
+	ASSERT_CONSISTENT();
+
+	/* Remote frees: node 1's objects freed on CPU 2 skip its cache. */
+	cached = ma_cached_objs(2);
+	memarena_free_bulk(ARRAY_SIZE(bulk), bulk);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		memarena_free(p[1][i]);
+	EXPECT_EQ(cached, ma_cached_objs(2));
+	ASSERT_CONSISTENT();
+
+	/* Bad nodes: NULL, nothing allocated. */
+	EXPECT_TRUE(memarena_alloc_node(8, GFP_KERNEL, 2) == NULL);
+	EXPECT_TRUE(memarena_alloc_node(8, GFP_KERNEL, -2) == NULL);
+	EXPECT_EQ(0, memarena_alloc_bulk_node(8, GFP_KERNEL, 2, bulk, 7));
+
+	/*
+	 * Node 0 full, its heap without free pages: its CPUs fall back to
+	 * node 1, or fail with __GFP_THISNODE.
+	 */
+	memarena_drain();
+	ma_shim_set_cpu(0);
+	ma_shim_node_full(0, true);
+	for (i = 0, n = 0; i < 2; i++) {
+		size_t size = i ? 40000 : 32768;
+
+		/* What node 0's heap still has, then no more. */
+		while (n < ARRAY_SIZE(full) &&
+		       (q = memarena_alloc(size, GFP_KERNEL | __GFP_THISNODE)))
+			full[n++] = q;
+		ASSERT_LT(n, ARRAY_SIZE(full));
+		EXPECT_TRUE(memarena_alloc_node(size, GFP_KERNEL | __GFP_THISNODE,
+						0) == NULL);
+		q = memarena_alloc(size, GFP_KERNEL);
+		ASSERT_TRUE(q != NULL);
+		EXPECT_EQ(1, obj_nid(q)) TH_LOG("size %zu", size);
+		full[n++] = q;
+	}
+	ASSERT_CONSISTENT();
+	ma_shim_node_full(0, false);
+	memarena_free_bulk(n, full);
+	ASSERT_CONSISTENT();
+
+	/* The global statistics are the nodes' sums. */
+	memarena_read_memstats(&ms);
+	ma_heap_read(ma_heaps[0], &g0);
+	ma_heap_read(ma_heaps[1], &g1);
+	EXPECT_GT(g0.sys, 0);
+	EXPECT_GT(g1.sys, 0);
+	EXPECT_EQ(g0.sys + g1.sys, ms.heap_sys);
+	EXPECT_EQ(g0.inuse + g1.inuse, ms.heap_inuse);
+	EXPECT_EQ(g0.narenas + g1.narenas, ms.heap_arenas);
+
+	for (cpu = 0; cpu < 2; cpu++)
+		for (i = 0; i < ARRAY_SIZE(sizes); i++)
+			if (cpu == 0)
+				memarena_free(p[cpu][i]);
+	ma_shim_set_cpu(0);
 }
 
 /* --- the shim's own checks fire ----------------------------------------- */

@@ -320,6 +320,7 @@ static void restore_context(void)
  */
 static void scavenge(u64 want, bool arenas)
 {
+	struct ma_heap *h = ma_heaps[byte() % nr_node_ids];
 	struct ma_page_run runs[8];
 	struct ma_heap_arena *ha;
 	u64 bytes, pause = 0, released;
@@ -327,19 +328,20 @@ static void scavenge(u64 want, bool arenas)
 	char *hole;
 
 	while (arenas && want) {
-		released = ma_heap.released;
-		ha = ma_heap_release_one(want, &bytes, &pause);
+		released = h->released;
+		ha = ma_heap_release_one(h, want, &bytes, &pause);
 		if (!ha)
 			break;
 		FZ_CHECK(bytes <= want, "arena of %llu bytes for %llu", bytes, want);
-		FZ_CHECK(ma_heap.released == released + bytes, "released %llu + %llu",
+		FZ_CHECK(h->released == released + bytes, "released %llu + %llu",
 			 released, bytes);
 		ma_heap_arena_free(ha);
 		want -= bytes;
 	}
 	while (want) {
-		released = ma_heap.released;
-		n = ma_heap_release_pages(want, runs, ARRAY_SIZE(runs), &bytes, &pause);
+		released = h->released;
+		n = ma_heap_release_pages(h, want, runs, ARRAY_SIZE(runs), &bytes,
+					  &pause);
 		if (!n)
 			break;
 		FZ_CHECK(n <= ARRAY_SIZE(runs), "%u runs", n);
@@ -347,7 +349,7 @@ static void scavenge(u64 want, bool arenas)
 		FZ_CHECK(bytes <= want || bytes - want < PAGE_SIZE,
 			 "%llu bytes for %llu",
 			 bytes, want);
-		FZ_CHECK(ma_heap.released == released + bytes, "released %llu + %llu",
+		FZ_CHECK(h->released == released + bytes, "released %llu + %llu",
 			 released, bytes);
 		hole = (char *)page_address(runs[0].page) +
 		       byte() % runs[0].npages * PAGE_SIZE;
@@ -357,9 +359,9 @@ static void scavenge(u64 want, bool arenas)
 		want -= min(want, bytes);
 	}
 	/* Everything asked for was given back, or no free page is held. */
-	FZ_CHECK(!want || ma_heap.sys - ma_heap.released == ma_heap.inuse,
+	FZ_CHECK(!want || h->sys - h->released == h->inuse,
 		 "%llu bytes wanted, %llu held, %llu in use", want,
-		 ma_heap.sys - ma_heap.released, ma_heap.inuse);
+		 h->sys - h->released, h->inuse);
 }
 
 static void do_op(enum op op)
@@ -593,6 +595,7 @@ static void check_all(bool state, bool full)
 	struct memarena_arena *a[MAX_ARENAS];
 	static struct slot sorted[MAX_LIVE];
 	struct memarena_memstats *ms;
+	struct ma_heap_gauges g;
 	unsigned long cached;
 	unsigned int n = 0;
 	struct ma_counts c;
@@ -621,7 +624,8 @@ static void check_all(bool state, bool full)
 	FZ_CHECK(ms->heap_alloc == fz.live_bytes, "HeapAlloc %llu, live %llu",
 		 ms->heap_alloc, fz.live_bytes);
 	FZ_CHECK(ms->bad_frees == fz.bad_expected, "BadFrees %llu", ms->bad_frees);
-	FZ_CHECK(ms->heap_inuse == ma_heap.inuse && ms->heap_sys == ma_heap.sys,
+	ma_heap_read_all(&g);
+	FZ_CHECK(ms->heap_inuse == g.inuse && ms->heap_sys == g.sys,
 		 "HeapInuse %llu HeapSys %llu", ms->heap_inuse, ms->heap_sys);
 	for (i = 0, cached = 0; i < nr_cpu_ids; i++)
 		cached += ma_cached_objs(i);
@@ -659,7 +663,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 	ma_shim_forget_pages();
 	ma_shim_init_on_alloc = cfg & 1;
 	ma_shim_init_on_free = cfg & 2;
-	memset(&ma_heap, 0, sizeof(ma_heap));
+	/* One node or two: CPU c is on node c % nodes (ma_shim.h). */
+	ma_shim_nr_nodes = 1 + (cfg >> 4) % 2;
 	FZ_CHECK(ma_malloc_init() == 0, "init");
 
 	while (fz.pos < fz.len) {

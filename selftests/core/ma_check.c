@@ -41,7 +41,7 @@ static bool is_arena_central(const struct ma_central *c,
 {
 	unsigned int i;
 
-	if (c == &ma_heap.central[c->class])
+	if (c->heap && c == &c->heap->central[c->class])
 		return true;
 	for (i = 0; i < narenas; i++)
 		if (c == &arenas[i]->central[c->class])
@@ -102,6 +102,10 @@ static const char *check_harena(struct ma_heap_arena *ha, unsigned int flags,
 	CHECK(!(ha->base & ((PAGE_SIZE << ha->order) - 1)),
 	      "heap arena %#lx not aligned to its size", ha->base);
 	CHECK(ha->base == (unsigned long)page_address(ha->page), "%#lx", ha->base);
+	/* Every page of a node's heap is on that node. */
+	CHECK(page_to_nid(ha->page) == ha->heap->nid,
+	      "heap arena %#lx of node %d is on node %d", ha->base,
+	      ha->heap->nid, page_to_nid(ha->page));
 	CHECK(page_address(ha->meta_page) == (void *)ha, "heap arena %#lx", ha->base);
 	while (p < npages) {
 		s = ha->spans[p];
@@ -197,6 +201,9 @@ static const char *check_central(struct ma_central *c, unsigned int cls,
 		CHECK(s->nalloc > 0 && s->nalloc < s->nelems,
 		      "span %#lx on partial list with %u/%u allocated", s->base,
 		      s->nalloc, s->nelems);
+		CHECK(!c->heap || s->harena->heap == c->heap,
+		      "span %#lx of another node on node %d's central", s->base,
+		      c->heap->nid);
 		n++;
 	}
 	list_for_each_entry(s, &c->full, list) {
@@ -204,11 +211,17 @@ static const char *check_central(struct ma_central *c, unsigned int cls,
 		      "span %#lx on full list of class %u", s->base, cls);
 		CHECK(s->nalloc == s->nelems, "span %#lx on full list with %u/%u",
 		      s->base, s->nalloc, s->nelems);
+		CHECK(!c->heap || s->harena->heap == c->heap,
+		      "span %#lx of another node on node %d's central", s->base,
+		      c->heap->nid);
 		n++;
 	}
 	list_for_each_entry(s, &c->empty, list) {
 		CHECK(s->state == MA_SPAN_SMALL && s->central == c && s->class == cls,
 		      "span %#lx on empty list of class %u", s->base, cls);
+		CHECK(!c->heap || s->harena->heap == c->heap,
+		      "span %#lx of another node on node %d's central", s->base,
+		      c->heap->nid);
 		CHECK(s->nalloc == 0, "span %#lx on empty list with %u/%u", s->base,
 		      s->nalloc, s->nelems);
 		n++;
@@ -296,7 +309,7 @@ static const char *check_mcaches(void)
 				obj = mc->objs[j];
 				s = ma_span_of(obj);
 				if (!s || s->state != MA_SPAN_SMALL || s->class != cls ||
-				    s->central != &ma_heap.central[cls] ||
+				    s->central != &ma_heaps[cpu % ma_shim_nr_nodes]->central[cls] ||
 				    ma_span_obj_index(s, obj) < 0 ||
 				    !test_bit(ma_span_obj_index(s, obj), s->allocbits) ||
 				    *(unsigned long *)obj != ma_free_cookie(obj)) {
@@ -340,7 +353,7 @@ static const char *check_index(void)
 	unsigned long l1, l2, l3, key, mids = 0, leaves = 0, entries = 0, granules = 0;
 	struct ma_heap_arena *ha, *other;
 	unsigned long g, n, first;
-	u64 gc = 0;
+	struct ma_heap *h;
 
 	for (l1 = 0; l1 < ma_index_l1_size; l1++) {
 		if (!ma_index[l1])
@@ -354,7 +367,8 @@ static const char *check_index(void)
 				entries += !!ma_index[l1]->leaf[l2]->arena[l3];
 		}
 	}
-	list_for_each_entry(ha, &ma_heap.arenas, node) {
+	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h))
+	list_for_each_entry(ha, &h->arenas, node) {
 		n = 1UL << (ha->order - MA_ARENA_MIN_ORDER);
 		for (g = 0; g < n; g++) {
 			key = ((ha->base - PAGE_OFFSET) >> MA_ARENA_MIN_SHIFT) + g;
@@ -386,7 +400,6 @@ static const char *check_index(void)
 			      "heap arena %#lx: entry %lu taken over with pages held",
 			      ha->base, g);
 		}
-		gc += PAGE_SIZE << ha->meta_order;
 		CHECK(ha->meta_order ==
 		      (unsigned int)get_order(struct_size(ha, spans, 1UL << ha->order) +
 					      BITS_TO_LONGS(1UL << ha->order) * sizeof(long)),
@@ -396,8 +409,9 @@ static const char *check_index(void)
 	}
 	CHECK(entries == granules, "%lu index entries for %lu granules", entries,
 	      granules);
-	gc += ma_index_l1_size * sizeof(*ma_index) + (mids + leaves) * PAGE_SIZE;
-	CHECK(gc == ma_heap.gc_sys, "gc_sys %llu, expected %llu", ma_heap.gc_sys, gc);
+	CHECK(ma_index_sys == ma_index_l1_size * sizeof(*ma_index) +
+	      (mids + leaves) * PAGE_SIZE, "index sys %llu, %lu nodes",
+	      ma_index_sys, mids + leaves);
 	return NULL;
 }
 
@@ -429,43 +443,57 @@ static const char *check_counts(const struct tally *t)
 	return NULL;
 }
 
-const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
-		     unsigned int flags)
+/* The checks of one node's heap; @t gets its tally. */
+static const char *check_heap(struct ma_heap *h,
+			      struct memarena_arena *const *arenas,
+			      unsigned int narenas, unsigned int flags,
+			      struct tally *t, unsigned long *nsmall)
 {
-	struct ma_fixalloc *f = &ma_heap.spanalloc;
-	unsigned long nlisted = 0, nsmall = 0, nlarge = 0, n, narena = 0;
-	static struct tally t;
+	struct ma_fixalloc *f = &h->spanalloc;
+	unsigned long nlisted = 0, n, narena = 0;
 	struct ma_heap_arena *ha;
 	struct page *page;
 	struct ma_span *s;
 	unsigned int i;
+	u64 gc;
 
-	memset(&t, 0, sizeof(t));
-	list_for_each_entry(ha, &ma_heap.arenas, node) {
-		TRY(check_harena(ha, flags, arenas, narenas, &t));
+	memset(t, 0, sizeof(*t));
+	gc = PAGE_SIZE << get_order(sizeof(*h));
+	list_for_each_entry(ha, &h->arenas, node) {
+		CHECK(ha->heap == h, "heap arena %#lx on node %d's list", ha->base,
+		      h->nid);
+		TRY(check_harena(ha, flags, arenas, narenas, t));
+		gc += PAGE_SIZE << ha->meta_order;
 		narena++;
 	}
-	CHECK(narena == ma_heap.narenas, "%lu heap arenas listed, narenas %lu",
-	      narena, ma_heap.narenas);
+	CHECK(gc == h->gc_sys, "node %d: gc_sys %llu, expected %llu", h->nid,
+	      h->gc_sys, gc);
+	CHECK(narena == h->narenas, "%lu heap arenas listed, narenas %lu",
+	      narena, h->narenas);
 	/*
 	 * HeapSys grows only by what a new arena could not take from released
 	 * capacity: the heap holds exactly its arenas' pages not released.
 	 */
-	CHECK(ma_heap.released <= ma_heap.sys, "released %llu, sys %llu",
-	      ma_heap.released, ma_heap.sys);
-	CHECK(ma_heap.sys - ma_heap.released == t.held,
-	      "sys %llu - released %llu, heap arenas hold %llu", ma_heap.sys,
-	      ma_heap.released, t.held);
-	CHECK(t.inuse == ma_heap.inuse, "inuse %llu, spans in use %llu",
-	      ma_heap.inuse, t.inuse);
+	CHECK(h->released <= h->sys, "released %llu, sys %llu",
+	      h->released, h->sys);
+	CHECK(h->sys - h->released == t->held,
+	      "sys %llu - released %llu, heap arenas hold %llu", h->sys,
+	      h->released, t->held);
+	CHECK(t->inuse == h->inuse, "inuse %llu, spans in use %llu",
+	      h->inuse, t->inuse);
+	CHECK(t->small_spans + t->large == h->nspans,
+	      "node %d: %lu spans in use, nspans %lu", h->nid,
+	      t->small_spans + t->large, h->nspans);
 
 	for (i = 0; i < MA_ARENA_MAX_PAGES; i++) {
-		CHECK(test_bit(i, ma_heap.nonempty) == !list_empty(&ma_heap.free[i]),
+		CHECK(test_bit(i, h->nonempty) == !list_empty(&h->free[i]),
 		      "nonempty bit %u", i);
-		list_for_each_entry(s, &ma_heap.free[i], list) {
+		list_for_each_entry(s, &h->free[i], list) {
 			CHECK(s->state == MA_SPAN_FREE && s->npages == i + 1,
 			      "span %#lx (%u pages, state %u) on free list %u",
 			      s->base, s->npages, s->state, i);
+			CHECK(s->harena->heap == h, "span %#lx of node %d on node %d's free list",
+			      s->base, s->harena->heap->nid, h->nid);
 			n = (s->base - s->harena->base) >> PAGE_SHIFT;
 			CHECK(s->harena->spans[n] == s &&
 			      s->harena->spans[n + s->npages - 1] == s,
@@ -473,8 +501,8 @@ const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
 			nlisted++;
 		}
 	}
-	CHECK(nlisted == t.free_spans, "%lu spans on free lists, %lu free spans",
-	      nlisted, t.free_spans);
+	CHECK(nlisted == t->free_spans, "%lu spans on free lists, %lu free spans",
+	      nlisted, t->free_spans);
 
 	n = 0;
 	list_for_each_entry(s, &f->free, list) {
@@ -483,8 +511,8 @@ const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
 		n++;
 	}
 	CHECK(n == f->nfree, "%lu free span structures, nfree %lu", n, f->nfree);
-	CHECK(f->inuse == t.spans, "span structures in use %lu, spans %lu",
-	      f->inuse, t.spans);
+	CHECK(f->inuse == t->spans, "span structures in use %lu, spans %lu",
+	      f->inuse, t->spans);
 	n = 0;
 	list_for_each_entry(page, &f->chunks, lru)
 		n++;
@@ -493,21 +521,48 @@ const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
 	      "span structures lost: %lu chunks, %lu free + %lu in use", n,
 	      f->nfree, f->inuse);
 
-	for (i = 0; i < MA_NUM_SIZE_CLASSES; i++)
-		TRY(check_central(&ma_heap.central[i], i, &nsmall));
+	for (i = 0; i < MA_NUM_SIZE_CLASSES; i++) {
+		CHECK(h->central[i].heap == h, "node %d class %u", h->nid, i);
+		TRY(check_central(&h->central[i], i, nsmall));
+	}
+	return NULL;
+}
+
+const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
+		     unsigned int flags)
+{
+	unsigned long nsmall = 0, nlarge = 0, small = 0, owned_large = 0;
+	static struct tally t, total;
+	struct ma_heap *h;
+	unsigned int i;
+	int nid;
+
+	memset(&total, 0, sizeof(total));
+	for (nid = 0; nid < nr_node_ids; nid++)
+		CHECK(ma_heaps[nid] && ma_heaps[nid]->nid == nid,
+		      "heap of node %d missing or misnumbered", nid);
+	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h)) {
+		TRY(check_heap(h, arenas, narenas, flags, &t, &nsmall));
+		small += t.small_spans;
+		owned_large += t.owned_large;
+		total.large += t.large;
+		total.large_bytes += t.large_bytes;
+		for (i = 0; i < MA_NUM_SIZE_CLASSES; i++)
+			total.nalloc[i] += t.nalloc[i];
+	}
 	for (i = 0; i < narenas; i++)
 		TRY(check_arena(arenas[i], &nsmall, &nlarge));
-	CHECK(nsmall == t.small_spans, "%lu spans on centrals, %lu small spans",
-	      nsmall, t.small_spans);
-	CHECK(nlarge == t.owned_large, "%lu on arena lists, %lu owned large spans",
-	      nlarge, t.owned_large);
+	CHECK(nsmall == small, "%lu spans on centrals, %lu small spans",
+	      nsmall, small);
+	CHECK(nlarge == owned_large, "%lu on arena lists, %lu owned large spans",
+	      nlarge, owned_large);
 	CHECK(ma_arena_count() == narenas, "%lu arenas exist, %u given",
 	      ma_arena_count(), narenas);
 
 	TRY(check_index());
 	TRY(check_mcaches());
 	if (flags & MA_CHECK_COUNTS)
-		TRY(check_counts(&t));
+		TRY(check_counts(&total));
 	return NULL;
 }
 
@@ -515,18 +570,22 @@ const char *ma_check_idle(void)
 {
 	struct ma_heap_arena *ha;
 	struct ma_span *s;
+	struct ma_heap *h;
 
-	CHECK(ma_heap.inuse == 0, "inuse %llu", ma_heap.inuse);
 	CHECK(!ma_shim_kmemleak_objects, "%ld objects still registered with kmemleak",
 	      ma_shim_kmemleak_objects);
-	list_for_each_entry(ha, &ma_heap.arenas, node) {
-		CHECK(!ha->inuse_pages, "heap arena %#lx", ha->base);
-		if (ha->released_pages)
-			continue;	/* free and released spans alternate */
-		s = ha->spans[0];
-		CHECK(s && s->state == MA_SPAN_FREE && s->npages == 1U << ha->order,
-		      "heap arena %#lx is not one free span", ha->base);
-		CHECK(s->base == ha->base, "heap arena %#lx", ha->base);
+	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h)) {
+		CHECK(h->inuse == 0, "node %d: inuse %llu", h->nid, h->inuse);
+		list_for_each_entry(ha, &h->arenas, node) {
+			CHECK(!ha->inuse_pages, "heap arena %#lx", ha->base);
+			if (ha->released_pages)
+				continue;	/* free and released spans alternate */
+			s = ha->spans[0];
+			CHECK(s && s->state == MA_SPAN_FREE &&
+			      s->npages == 1U << ha->order,
+			      "heap arena %#lx is not one free span", ha->base);
+			CHECK(s->base == ha->base, "heap arena %#lx", ha->base);
+		}
 	}
 	return NULL;
 }

@@ -12,6 +12,8 @@ bool ma_shim_init_on_alloc;
 bool ma_shim_init_on_free;
 __thread bool ma_shim_in_nmi;
 unsigned int ma_shim_nr_cpus = 4;
+unsigned int ma_shim_nr_nodes = 1;
+static bool node_full[MA_SHIM_MAX_NODES];
 unsigned int ma_shim_page_max_order = MA_BUDDY_MAX_ORDER;
 __thread unsigned int ma_shim_cur_cpu;
 void *high_memory = (void *)(1UL << 47);
@@ -524,6 +526,8 @@ void ma_shim_reset(void)
 	fail_kmalloc_nth = 0;
 	fail_pages_all = false;
 	fault_fired = false;
+	for (i = 0; i < MA_SHIM_MAX_NODES; i++)
+		node_full[i] = false;
 }
 
 /* --- per-CPU memory ----------------------------------------------------- */
@@ -616,6 +620,46 @@ static struct page **page_bucket(const void *addr)
 	return &page_hash[(k * 0x9e3779b97f4a7c15UL) >> (64 - PAGE_HASH_BITS)];
 }
 
+
+void ma_shim_node_full(int nid, bool full)
+{
+	__atomic_store_n(&node_full[nid], full, __ATOMIC_RELAXED);
+}
+
+/* As the kernel's: @nid first, the other nodes unless __GFP_THISNODE. */
+struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
+{
+	struct page *page;
+	size_t i;
+	int n;
+
+	if (nid == NUMA_NO_NODE)
+		nid = numa_mem_id();
+	if (!node_possible(nid))
+		SHIM_WARN("alloc_pages_node: not a possible node");
+	for (n = 0; n < nr_node_ids; n++) {
+		int try = (nid + n) % nr_node_ids;
+
+		if (__atomic_load_n(&node_full[try], __ATOMIC_RELAXED)) {
+			if (gfp & __GFP_THISNODE)
+				return NULL;
+			continue;
+		}
+		page = alloc_pages(gfp & ~__GFP_THISNODE, order);
+		if (page)
+			for (i = 0; i < 1UL << order; i++)
+				page[i].nid = try;
+		return page;
+	}
+	return NULL;
+}
+
+void free_pages(unsigned long addr, unsigned int order)
+{
+	if (addr)
+		__free_pages(virt_to_page((void *)addr), order);
+}
+
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct page *page, **b;
@@ -653,6 +697,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 	for (i = 0; i < 1UL << order; i++) {
 		page[i].addr = (char *)page->addr + i * PAGE_SIZE;
 		page[i].head = page;
+		page[i].nid = numa_mem_id();
 		INIT_LIST_HEAD(&page[i].lru);
 	}
 	page->order = order;

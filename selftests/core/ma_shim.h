@@ -19,6 +19,13 @@
  *               cpuhp teardown/startup callbacks registered with
  *               cpuhp_setup_state_nocalls(), under the hotplug lock that
  *               cpus_read_lock() takes for reading.
+ * nodes         ma_shim_nr_nodes memory nodes (default 1, at most
+ *               MA_SHIM_MAX_NODES; set it before ma_malloc_init()); CPU c
+ *               is on node c % nodes; distance 10 to itself, 20 to the
+ *               others.  A page remembers the node it was allocated on
+ *               (page_to_nid()); ma_shim_node_full(nid, true) makes
+ *               __GFP_THISNODE allocations on nid fail (others go to the
+ *               next node), as a node whose memory ran out.
  * per-CPU data  __alloc_percpu() allocates one zeroed block holding every
  *               CPU's copy; per_cpu_ptr(p, cpu) finds the block containing
  *               p (any address inside CPU 0's copy) and adds cpu * unit.
@@ -101,6 +108,9 @@ typedef __s64 s64;
 #define __read_mostly
 #define __init
 #define __exit
+#ifndef noinline
+#define noinline __attribute__((__noinline__))
+#endif
 #ifndef __always_inline
 #define __always_inline inline __attribute__((__always_inline__))
 #endif
@@ -436,6 +446,10 @@ static inline unsigned long find_next_zero_bit(const unsigned long *map,
 {
 	return __ma_find_bit(map, size, off, ~0UL);
 }
+
+#define for_each_set_bit(bit, map, size)				\
+	for ((bit) = find_next_bit(map, size, 0); (bit) < (size);	\
+	     (bit) = find_next_bit(map, size, (bit) + 1))
 
 /* Index of the lowest set bit; @w must not be 0. */
 static inline unsigned long __ffs(unsigned long w)
@@ -822,8 +836,25 @@ unsigned long get_random_long(void);
 extern void *high_memory;		/* top of the "direct map": 1 << 47 */
 #define MA_BUDDY_MAX_ORDER 10		/* compat.h's, for 4 KiB pages */
 
+#define MA_SHIM_MAX_NODES	4
+#define NUMA_NO_NODE		(-1)
+#define N_MEMORY		1
+extern unsigned int ma_shim_nr_nodes;	/* memory nodes, default 1 */
+#define nr_node_ids		((int)ma_shim_nr_nodes)
+#define node_possible(nid)	((nid) >= 0 && (nid) < nr_node_ids)
+#define node_state(nid, st)	node_possible(nid)
+#define for_each_node(nid)	for ((nid) = 0; (nid) < nr_node_ids; (nid)++)
+#define for_each_node_state(nid, st)	for_each_node(nid)
+#define node_distance(a, b)	((a) == (b) ? 10 : 20)
+static inline int numa_mem_id(void)
+{
+	return ma_shim_cpu() % ma_shim_nr_nodes;
+}
+void ma_shim_node_full(int nid, bool full);
+
 struct page {
 	struct list_head lru;
+	int nid;			/* shim: its node */
 	void *addr;			/* shim: the memory */
 	unsigned int order;		/* shim: checked on free */
 	struct page *hnext;		/* shim: address lookup */
@@ -834,8 +865,11 @@ struct page {
 };
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
+struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order);
 #define alloc_page(gfp)	alloc_pages(gfp, 0)
+#define page_to_nid(page)	((page)->nid)
 void __free_pages(struct page *page, unsigned int order);
+void free_pages(unsigned long addr, unsigned int order);
 #define __free_page(page)	__free_pages(page, 0)
 void split_page(struct page *page, unsigned int order);
 struct page *virt_to_page(const void *addr);

@@ -36,6 +36,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nodemask.h>
 #include <linux/preempt.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
@@ -46,6 +47,8 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timer.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
 
 static unsigned int stress_ms = 3000;
 module_param(stress_ms, uint, 0444);
@@ -2116,6 +2119,155 @@ out:
 }
 
 /* ---------------------------------------------------------------------
+ * numa_nodes: objects on the node asked for, each CPU's on its own node,
+ * and a free of another node's objects that leaves the freeing CPU's
+ * cache alone (run under selftests/vm-run --numa 2)
+ */
+
+static const size_t mt_numa_sizes[] = {
+	8, 256, 4096, 32768, MEMARENA_MAX_SMALL_SIZE + 1, SZ_1M,
+};
+
+#define MT_NUMA_OBJS	256
+
+struct mt_numa {
+	size_t size;
+	unsigned int n;
+	void *objs[MT_NUMA_OBJS];
+};
+
+static int mt_obj_nid(const void *p)
+{
+	return page_to_nid(virt_to_page(p));
+}
+
+/* Allocate @n objects on the CPU it runs on: each must be on its node. */
+static long mt_numa_alloc_local(void *arg)
+{
+	struct mt_numa *w = arg;
+	int nid = numa_mem_id();
+	unsigned int n;
+	void *p;
+
+	/* At most 16 MiB: the guest's nodes are small. */
+	n = clamp_t(size_t, SZ_16M / w->size, 1, MT_NUMA_OBJS);
+	for (w->n = 0; w->n < n; w->n++) {
+		p = memarena_alloc(w->size, GFP_KERNEL);
+		if (!MT_CHECK(p, "cpu%d: memarena_alloc(%zu) failed",
+			      raw_smp_processor_id(), w->size))
+			break;
+		w->objs[w->n] = p;
+		atomic_long_inc(&mt_objects);
+		MT_CHECK(mt_obj_nid(p) == nid,
+			 "cpu%d (node %d): object %p of %zu bytes on node %d",
+			 raw_smp_processor_id(), nid, p, w->size, mt_obj_nid(p));
+	}
+	return 0;
+}
+
+/* Free what the worker holds, on the CPU it runs on. */
+static long mt_numa_free(void *arg)
+{
+	struct mt_numa *w = arg;
+
+	memarena_free_bulk(w->n, w->objs);
+	w->n = 0;
+	return 0;
+}
+
+static void mt_numa_asked(int nid)
+{
+	void *p, *bulk[32];
+	unsigned int i, k;
+	gfp_t gfp;
+
+	for (i = 0; i < ARRAY_SIZE(mt_numa_sizes); i++) {
+		for (k = 0; k < 2; k++) {
+			gfp = GFP_KERNEL | (k ? __GFP_THISNODE : 0);
+			p = memarena_alloc_node(mt_numa_sizes[i], gfp, nid);
+			if (!MT_CHECK(p, "memarena_alloc_node(%zu, %#x, %d) failed",
+				      mt_numa_sizes[i], gfp, nid))
+				continue;
+			atomic_long_inc(&mt_objects);
+			MT_CHECK(mt_obj_nid(p) == nid,
+				 "memarena_alloc_node(%zu, %#x, %d): on node %d",
+				 mt_numa_sizes[i], gfp, nid, mt_obj_nid(p));
+			memarena_free(p);
+		}
+		if (!MT_CHECK(memarena_alloc_bulk_node(mt_numa_sizes[i], GFP_KERNEL,
+						       ARRAY_SIZE(bulk), bulk,
+						       nid) == ARRAY_SIZE(bulk),
+			      "memarena_alloc_bulk_node(%zu, node %d) failed",
+			      mt_numa_sizes[i], nid))
+			continue;
+		for (k = 0; k < ARRAY_SIZE(bulk); k++)
+			MT_CHECK(mt_obj_nid(bulk[k]) == nid,
+				 "memarena_alloc_bulk_node(%zu, node %d): object %u on node %d",
+				 mt_numa_sizes[i], nid, k, mt_obj_nid(bulk[k]));
+		memarena_free_bulk(ARRAY_SIZE(bulk), bulk);
+	}
+}
+
+static void test_numa_nodes(void)
+{
+	struct mt_numa *w, *remote;
+	int nid, other = NUMA_NO_NODE;
+	unsigned int cpu, i;
+
+	if (num_node_state(N_MEMORY) < 2) {
+		mt_skip("one memory node (selftests/vm-run --numa 2 gives two)");
+		return;
+	}
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	remote = kzalloc(sizeof(*remote), GFP_KERNEL);
+	if (!MT_CHECK(w && remote, "no memory"))
+		goto out;
+
+	/* The node asked for, from whichever CPU. */
+	for_each_node_state(nid, N_MEMORY)
+		mt_numa_asked(nid);
+	MT_CHECK(!memarena_alloc_node(8, GFP_KERNEL, MAX_NUMNODES),
+		 "memarena_alloc_node() of node MAX_NUMNODES succeeded");
+	MT_CHECK(!memarena_alloc_node(8, GFP_KERNEL, -5),
+		 "memarena_alloc_node() of node -5 succeeded");
+
+	/* Every CPU's own node, small and large. */
+	for (i = 0; i < ARRAY_SIZE(mt_numa_sizes); i++) {
+		for_each_online_cpu(cpu) {
+			w->size = mt_numa_sizes[i];
+			work_on_cpu(cpu, mt_numa_alloc_local, w);
+			work_on_cpu(cpu, mt_numa_free, w);
+		}
+	}
+
+	/*
+	 * Remote frees: a CPU frees objects of another node, then allocates
+	 * as many of the same size.  Its stack is LIFO: had the frees gone
+	 * onto it, the allocations would get the other node's objects back.
+	 */
+	cpu = cpumask_first(cpu_online_mask);
+	for_each_node_state(nid, N_MEMORY)
+		if (nid != cpu_to_mem(cpu))
+			other = nid;
+	for (i = 0; i < 2 && other != NUMA_NO_NODE; i++) {
+		remote->size = i ? 4096 : 256;
+		w->size = remote->size;
+		for (remote->n = 0; remote->n < MT_NUMA_OBJS; remote->n++) {
+			remote->objs[remote->n] =
+				memarena_alloc_node(remote->size, GFP_KERNEL, other);
+			if (!MT_CHECK(remote->objs[remote->n], "no memory"))
+				break;
+		}
+		work_on_cpu(cpu, mt_numa_free, remote);
+		work_on_cpu(cpu, mt_numa_alloc_local, w);
+		work_on_cpu(cpu, mt_numa_free, w);
+	}
+out:
+	kfree(remote);
+	kfree(w);
+}
+
+/* ---------------------------------------------------------------------
  * The runner
  */
 
@@ -2142,6 +2294,7 @@ static const struct mt_case mt_cases[] = {
 	{ "stats_exact", test_stats_exact },
 	{ "stats_identities", test_stats_identities },
 	{ "cpu_offline_drain", test_cpu_offline_drain },
+	{ "numa_nodes", test_numa_nodes },
 };
 
 static char *cases;

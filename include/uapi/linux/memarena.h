@@ -202,6 +202,28 @@ enum {
 	MEMARENA_A_PROFILE_MAX = __MEMARENA_A_PROFILE_MAX - 1
 };
 
+/*
+ * Attributes of MEMARENA_CMD_GET_NODES messages, one per possible memory
+ * node: that node's page heap.  The global HeapSys, HeapInuse,
+ * HeapReleased and HeapArenas are the sums over the nodes.
+ */
+enum {
+	MEMARENA_A_NODE_UNSPEC,
+	MEMARENA_A_NODE_PAD,
+	MEMARENA_A_NODE_NODE,			/* u32, node number */
+	MEMARENA_A_NODE_MEMORY,			/* u32, 1 if it has memory */
+	MEMARENA_A_NODE_HEAP_SYS,		/* u64, bytes */
+	MEMARENA_A_NODE_HEAP_INUSE,		/* u64, bytes */
+	MEMARENA_A_NODE_HEAP_IDLE,		/* u64, bytes */
+	MEMARENA_A_NODE_HEAP_RELEASED,		/* u64, bytes */
+	MEMARENA_A_NODE_HEAP_ARENAS,		/* u64, count */
+	MEMARENA_A_NODE_SPANS,			/* u64, count of spans in use */
+	MEMARENA_A_NODE_MSPAN_SYS,		/* u64, bytes */
+
+	__MEMARENA_A_NODE_MAX,
+	MEMARENA_A_NODE_MAX = __MEMARENA_A_NODE_MAX - 1
+};
+
 /**
  * enum memarena_cmd - commands of the "memarena" family
  * @MEMARENA_CMD_UNSPEC: never used
@@ -228,13 +250,15 @@ enum {
  * @MEMARENA_CMD_GET_PROFILE: dump: the heap profile, one message of
  *	MEMARENA_A_PROFILE_* attributes per bucket, in order of creation;
  *	needs CAP_SYS_ADMIN (call stacks), whatever stats_public says
+ * @MEMARENA_CMD_GET_NODES: dump: one message of MEMARENA_A_NODE_*
+ *	attributes per possible memory node, for everyone like GET
  * @__MEMARENA_CMD_MAX: number of commands, do not use
  * @MEMARENA_CMD_MAX: highest command number
  *
- * GET, GET_CLASSES, GET_CPUS, GET_ARENAS, GET_PROFILE and GC take no
- * attributes; a request carrying any, or a SET_LIMIT or SET_PROFILE_RATE
- * carrying others than the one it needs, is refused with EINVAL and an
- * extack message.
+ * GET, GET_CLASSES, GET_CPUS, GET_ARENAS, GET_PROFILE, GET_NODES and GC
+ * take no attributes; a request carrying any, or a SET_LIMIT or
+ * SET_PROFILE_RATE carrying others than the one it needs, is refused with
+ * EINVAL and an extack message.
  */
 enum memarena_cmd {
 	MEMARENA_CMD_UNSPEC,
@@ -247,6 +271,7 @@ enum memarena_cmd {
 	MEMARENA_CMD_GET_ARENAS,
 	MEMARENA_CMD_SET_PROFILE_RATE,
 	MEMARENA_CMD_GET_PROFILE,
+	MEMARENA_CMD_GET_NODES,
 
 	__MEMARENA_CMD_MAX,
 	MEMARENA_CMD_MAX = __MEMARENA_CMD_MAX - 1
