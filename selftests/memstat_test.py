@@ -4,13 +4,17 @@
 memstat (user/memstat, build/user/memstat) against the running module.
 
   commands  every command and format runs: the text view, --bytes, --iec,
-            --json, --prometheus, --format=pprof, classes, cpus, explain,
-            watch, monitor, gc, limit, fields, help;
+            --json, --prometheus, --format=pprof, classes, cpus, nodes,
+            explain, watch, monitor, gc, limit, fields, help;
   numbers   the JSON (and --bytes text, Prometheus, pprof) values equal
             /proc/memstats on a quiescent system; --proc reads the same;
             the /proc/memstats parser finds statistics by name and columns
             by the header, skips what it does not know, refuses what is
             malformed, and the humanised forms follow go-humanize;
+  nodes     one row per possible memory node, text, --bytes, JSON and
+            Prometheus; on a quiescent system the nodes' heap gauges add
+            up to HeapSys, HeapInuse, HeapIdle, HeapReleased, HeapArenas
+            and MSpanSys of /proc/memstats and of 'memstat --json';
   arenas    a /dev/memarena file's arena is listed with its objects, bytes,
             spans and span bytes, in text, JSON and Prometheus (promtool),
             and gone once the file is closed;
@@ -41,7 +45,7 @@ memstat (user/memstat, build/user/memstat) against the running module.
             no per-class or per-CPU metric, explain without span tails);
             classes, cpus and arenas fail with one line naming
             CAP_SYS_ADMIN and stats_public, exit 1; with stats_public=1
-            they work;
+            they work; nodes works for nobody either way;
   man page  user/memstat.8 renders without warnings and covers every
             command, option and statistic.
 
@@ -80,7 +84,15 @@ WAIT_S = 60		# for a condition: only a hang takes that long
 NUM_CLASSES = 67
 
 COMMANDS = ['arenas', 'classes', 'cpus', 'explain', 'fields', 'gc', 'help',
-            'limit', 'monitor', 'profile', 'profile-rate', 'show', 'watch']
+            'limit', 'monitor', 'nodes', 'profile', 'profile-rate', 'show', 'watch']
+
+# memstat nodes: its JSON keys, and the node gauges that add up to a
+# statistic of /proc/memstats (the global heap is the sum of the nodes').
+NODE_KEYS = ['node', 'memory', 'heap_sys', 'heap_inuse', 'heap_idle', 'heap_released',
+             'heap_arenas', 'spans', 'mspan_sys']
+NODE_SUMS = {'heap_sys': 'HeapSys', 'heap_inuse': 'HeapInuse', 'heap_idle': 'HeapIdle',
+             'heap_released': 'HeapReleased', 'heap_arenas': 'HeapArenas',
+             'mspan_sys': 'MSpanSys'}
 
 # client_golang's go_memstats_* metrics (prometheus/go_collector.go):
 # name -> type.  lookups_total and gc_cpu_fraction are those of its older
@@ -258,14 +270,42 @@ def need_module():
         raise Skip('memarena is not loaded')
 
 
-def possible_cpus():
-    with open('/sys/devices/system/cpu/possible') as f:
+def id_list(path):
+    """A sysfs list such as 0-3,5 as a set of numbers."""
+    with open(path) as f:
         text = f.read().strip()
-    cpus = set()
+    ids = set()
     for part in filter(None, text.split(',')):
         lo, _, hi = part.partition('-')
-        cpus.update(range(int(lo), int(hi or lo) + 1))
-    return cpus
+        ids.update(range(int(lo), int(hi or lo) + 1))
+    return ids
+
+
+def possible_cpus():
+    return id_list('/sys/devices/system/cpu/possible')
+
+
+NODE_SYSFS = '/sys/devices/system/node'
+
+
+def possible_nodes():
+    """The possible memory nodes; node 0 alone on a kernel without NUMA."""
+    path = os.path.join(NODE_SYSFS, 'possible')
+    return id_list(path) if os.path.exists(path) else {0}
+
+
+def cpu_node(cpu):
+    """The node of a CPU: its nodeN link in sysfs; 0 without NUMA."""
+    for name in os.listdir(f'/sys/devices/system/cpu/cpu{cpu}'):
+        m = re.fullmatch(r'node(\d+)', name)
+        if m:
+            return int(m.group(1))
+    return 0
+
+
+def memory_nodes():
+    path = os.path.join(NODE_SYSFS, 'has_memory')
+    return id_list(path) if os.path.exists(path) else {0}
 
 
 def scratch():
@@ -498,11 +538,13 @@ class DevFile:
         with open('/proc/self/comm') as f:
             self.name = f'{f.read().strip()}:{os.getpid()}'
 
-    def alloc(self, size, n):
+    def alloc(self, size, n, cpu=None):
+        """n objects of size bytes; on CPU cpu's cache if given (MEMARENA_DEV_F_CPU)."""
         ops = (ctypes.c_uint64 * (2 * n))()
         for i in range(n):
             ops[2 * i] = size
-        cmd = bytearray(struct.pack('8Q', ctypes.addressof(ops), n, 0, 0, 0, 0, 0, 0))
+        flags, on = (0, 0) if cpu is None else (1, cpu)
+        cmd = bytearray(struct.pack('8Q', ctypes.addressof(ops), n, flags, on, 0, 0, 0, 0))
         got = fcntl.ioctl(self.fd, self.ALLOC, cmd)
         check(got == n, f'/dev/memarena ALLOC of {n} x {size}: {got}')
 
@@ -548,6 +590,90 @@ def t_arenas():
           f'arenas: {f.name} still listed after close')
     _, err = memstat('arenas', '--proc', rc=2)
     check('needs netlink' in err, err)
+
+
+def t_nodes():
+    need_module()
+    nodes = possible_nodes()
+    check(nodes, 'no possible node in sysfs')
+    # Text: a heading, one line per possible node, a total line.
+    out, _ = memstat('nodes')
+    lines = out.splitlines()
+    check(lines and lines[0].split()[:2] == ['NODE', 'MEMORY'], f'nodes: heading {out!r}')
+    check(len(lines) == len(nodes) + 2 and lines[-1].startswith('total'),
+          f'nodes: {len(lines)} lines for {len(nodes)} nodes:\n{out}')
+    check({int(x.split()[0]) for x in lines[1:-1]} == nodes,
+          f'nodes: text rows are not the possible nodes {sorted(nodes)}:\n{out}')
+    # JSON, with the statistics, between two equal reads of /proc/memstats,
+    # while objects allocated on every online CPU keep spans in use on
+    # the CPUs' nodes (a forced cycle gives the rest back).
+    f = DevFile()
+    try:
+        online = sorted(id_list('/sys/devices/system/cpu/online'))
+        for cpu in online:
+            f.alloc(100, 10, cpu=cpu)
+            f.alloc(40000, 1, cpu=cpu)
+        (scalars, _), (obj, show) = quiescent(lambda: (memstat_json('nodes'),
+                                                       memstat_json()))
+    finally:
+        f.close()
+    rows = obj['nodes']
+    check(scalars['HeapSys'] > 0, f'HeapSys is 0 with objects allocated: {scalars}')
+    by_node = {r['node']: r for r in rows}
+    for cpu in online:
+        r = by_node.get(cpu_node(cpu), {})
+        check(r.get('heap_inuse', 0) > 0 and r.get('spans', 0) >= 2,
+              f'CPU {cpu} allocated, but its node {cpu_node(cpu)} has no span in use: {rows}')
+    check(rows, 'nodes --json: no node')
+    for r in rows:
+        check(list(r) == NODE_KEYS, f'nodes --json: keys {list(r)}, want {NODE_KEYS}')
+        check(all(isinstance(r[k], int) and not isinstance(r[k], bool)
+                  for k in NODE_KEYS if k != 'memory') and isinstance(r['memory'], bool),
+              f'nodes --json: types {r}')
+        check(r['heap_idle'] == r['heap_sys'] - r['heap_inuse'] and
+              r['heap_released'] <= r['heap_idle'], f'node {r["node"]}: gauges {r}')
+    check([r['node'] for r in rows] == sorted(nodes),
+          f'nodes --json: nodes {[r["node"] for r in rows]}, possible {sorted(nodes)}')
+    check({r['node'] for r in rows if r['memory']} == memory_nodes() & nodes,
+          f'nodes --json: memory {[(r["node"], r["memory"]) for r in rows]}, '
+          f'has_memory {sorted(memory_nodes())}')
+    for key, stat_name in NODE_SUMS.items():
+        total = sum(r[key] for r in rows)
+        check(obj['total'][key] == total, f'nodes: total {key} {obj["total"][key]}, sum {total}')
+        check(total == scalars[stat_name] == show[stat_name],
+              f'sum over nodes of {key} {total} != {stat_name}: {PROC} '
+              f'{scalars[stat_name]}, memstat --json {show[stat_name]}')
+    # A heap grows only with its node's own pages.
+    check(all(r['heap_sys'] == 0 for r in rows if not r['memory']),
+          f'nodes: a node without memory has heap: {rows}')
+    # --bytes: the text's HEAP SYS column adds up the same.
+    (scalars, _), out = quiescent(lambda: memstat('nodes', '--bytes')[0])
+    cols = [x.split() for x in out.splitlines()[1:-1]]
+    check(sum(int(c[2]) for c in cols) == scalars['HeapSys'] ==
+          int(out.splitlines()[-1].split()[1]),
+          f'nodes --bytes: HEAP SYS does not add up to HeapSys {scalars["HeapSys"]}:\n{out}')
+    # Prometheus: one series per node and gauge.
+    out, _ = memstat('nodes', '--prometheus')
+    samples = prom_samples(out)
+    for n in nodes:
+        for metric in ('has_memory', 'heap_sys_bytes', 'heap_inuse_bytes', 'heap_idle_bytes',
+                       'heap_released_bytes', 'heap_arenas', 'spans', 'mspan_sys_bytes'):
+            check(f'memarena_node_{metric}{{node="{n}"}}' in samples,
+                  f'nodes --prometheus lacks memarena_node_{metric}{{node="{n}"}}')
+    check('go_memstats' not in out and 'memarena_cpu' not in out, 'nodes --prometheus: others')
+    if shutil.which('promtool'):
+        p = subprocess.run(['promtool', 'check', 'metrics'], input=out,
+                           capture_output=True, text=True)
+        check(p.returncode == 0 and not p.stdout.strip() and not p.stderr.strip(),
+              f'nodes: promtool check metrics: exit {p.returncode}\n{p.stdout}{p.stderr}')
+    # Usage errors.
+    for args, msg in ((['nodes', 'extra'], "'nodes' takes no arguments"),
+                      (['nodes', '--proc'], 'needs netlink'),
+                      (['nodes', '-s', 'heap_sys'], 'does not take'),
+                      (['nodes', '--format=pprof'], 'cannot print pprof')):
+        out, err = memstat(*args, rc=2)
+        check(not out and msg in err and 'memstat --help' in err,
+              f'memstat {" ".join(args)}: {err!r}')
 
 
 EXPLAIN_PARTS = ['heap objects', 'heap unused', 'heap free', 'heap released',
@@ -812,6 +938,11 @@ def t_prometheus():
               f'memarena_class_mallocs_total{lab}')
     for cpu in possible_cpus():
         check(f'memarena_cpu_mallocs_total{{cpu="{cpu}"}}' in samples, f'cpu {cpu}')
+    node_sys = [int(samples.get(f'memarena_node_heap_sys_bytes{{node="{n}"}}', -1))
+                for n in possible_nodes()]
+    check(-1 not in node_sys and sum(node_sys) == scalars['HeapSys'],
+          f'memarena_node_heap_sys_bytes {node_sys} do not add up to HeapSys '
+          f'{scalars["HeapSys"]}')
     check(samples.get('memarena_bad_frees_total') == str(scalars['BadFrees']), 'bad frees')
 
 
@@ -833,6 +964,9 @@ def t_prometheus_file():
     check('memarena_class_spans{' in out and 'go_memstats' not in out, 'classes --prometheus')
     out, _ = memstat('cpus', '--prometheus')
     check('memarena_cpu_online{' in out and 'memarena_class' not in out, 'cpus --prometheus')
+    out, _ = memstat('nodes', '--prometheus')
+    check('memarena_node_heap_sys_bytes{' in out and 'memarena_cpu' not in out,
+          'nodes --prometheus')
 
 
 def t_pprof():
@@ -904,7 +1038,8 @@ def t_usage_errors():
                       (['classes', '-i', '1s'], 'does not take'),
                       (['limit'], 'one SIZE'),
                       (['limit', '12XB'], "bad size '12XB'"),
-                      (['explain', 'now'], 'no arguments')):
+                      (['explain', 'now'], 'no arguments'),
+                      (['nodes', 'extra'], 'no arguments')):
         _, err = memstat(*args, rc=2)
         check(msg in err, f'memstat {" ".join(args)}: {err!r}')
 
@@ -1013,7 +1148,8 @@ def t_unprivileged():
         # Prometheus: Go's metrics, no per-class or per-CPU one, a note.
         out, err = memstat('--prometheus', user=NOBODY)
         check('go_memstats_heap_inuse_bytes ' in out and 'memarena_class_' not in out and
-              'memarena_cpu_' not in out, 'memstat --prometheus as nobody')
+              'memarena_cpu_' not in out and 'memarena_node_heap_sys_bytes{' in out,
+              'memstat --prometheus as nobody')
         check('note:' in err and err.count('\n') == 1 and 'memarena_class_' in err and
               'memarena_cpu_' in err, f'--prometheus as nobody: {err!r}')
         # explain: every part, no span tails, a note.
@@ -1024,6 +1160,10 @@ def t_unprivileged():
         check(sum(p['bytes'] for p in obj['parts']) == obj['Sys'] and
               obj['heap_inuse_over_heap_alloc']['span_tails'] is None,
               'explain --json as nobody')
+        # nodes: everyone's.
+        out, err = memstat('nodes', '--json', user=NOBODY)
+        check({r['node'] for r in json.loads(out)['nodes']} == possible_nodes() and not err,
+              f'nodes as nobody: {err!r}')
         # classes and cpus: one line, exit 1, nothing on stdout.
         for args in (['classes'], ['classes', '--json'], ['classes', '--proc'],
                      ['cpus'], ['cpus', '--prometheus'], ['arenas']):
@@ -1141,7 +1281,7 @@ def t_unloaded():
             raise Fail('monitor kept running after memarena was unloaded')
         check(mon.returncode == 1 and 'unloaded' in merr,
               f'monitor on unload: exit {mon.returncode} {merr!r}')
-        for args in ([], ['classes'], ['cpus'], ['explain'], ['--proc'], ['--json'],
+        for args in ([], ['classes'], ['cpus'], ['nodes'], ['explain'], ['--proc'], ['--json'],
                      ['watch', '-n', '1'], ['gc'], ['limit', '1G']):
             _, err = memstat(*args, rc=1)
             check(err.count('\n') == 1 and 'memarena is not loaded' in err and
@@ -1171,6 +1311,7 @@ TESTS = [
     ('memstat --proc=FILE: parser (by name and header, unknowns skipped, errors) and humanised forms', t_proc_parser),
     ('memstat classes: 67 classes equal to BySize, utilisation, totals, -s', t_classes),
     ('memstat cpus: one line per possible CPU, adding up to Mallocs, Frees, Cached*', t_cpus),
+    ('memstat nodes: a row per possible node, text, JSON, Prometheus; adds up to HeapSys etc.', t_nodes),
     ('memstat arenas: a /dev/memarena file\'s arena with its objects and spans; gone after close', t_arenas),
     ('memstat explain: parts add up exactly to Sys; the two questions answered', t_explain),
     ('memstat explain --go: a Go program\'s heap profile and expvar JSON, file and stdin: parts = its Sys', t_explain_go),

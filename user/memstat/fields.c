@@ -4,8 +4,8 @@
  * MEMARENA_A_STATS_* statistic its Go name (the /proc/memstats name, the
  * JSON key and what 'watch' takes), its kind (how to print it), its
  * section, a one-line description, and the Prometheus metric it becomes;
- * for the size-class, CPU and cycle attributes their /proc/memstats
- * column (also the JSON key), heading and metric.
+ * for the size-class, CPU, arena, node and cycle attributes their
+ * /proc/memstats column or JSON key, heading and metric.
  *
  * The uapi enums are the one definition of the statistics; these tables
  * are indexed by them and the static_asserts below fail the build when
@@ -270,10 +270,40 @@ const struct ms_column ms_arena_cols[] = {
 _Static_assert(ARRAY_SIZE(ms_arena_cols) == __MEMARENA_A_ARENA_MAX,
 	       "every MEMARENA_A_ARENA_* attribute needs a row in ms_arena_cols[]");
 
+/* One page heap per memory node; its gauges add up to the global ones. */
+const struct ms_column ms_node_cols[] = {
+	COL(NODE, NODE, "node", "NODE", K_INT, NULL, PROM_NONE, NULL),
+	COL(NODE, MEMORY, "memory", "MEMORY", K_BOOL,
+	    "has_memory", PROM_GAUGE, "Whether the node has memory (1) or not (0)."),
+	COL(NODE, HEAP_SYS, "heap_sys", "HEAP SYS", K_BYTES,
+	    "heap_sys_bytes", PROM_GAUGE,
+	    "Bytes of heap arenas the node's heap obtained: its part of HeapSys."),
+	COL(NODE, HEAP_INUSE, "heap_inuse", "HEAP INUSE", K_BYTES,
+	    "heap_inuse_bytes", PROM_GAUGE,
+	    "Bytes in the node's spans in use: its part of HeapInuse."),
+	COL(NODE, HEAP_IDLE, "heap_idle", "HEAP IDLE", K_BYTES,
+	    "heap_idle_bytes", PROM_GAUGE,
+	    "Bytes of the node's heap not in spans in use: its part of HeapIdle."),
+	COL(NODE, HEAP_RELEASED, "heap_released", "RELEASED", K_BYTES,
+	    "heap_released_bytes", PROM_GAUGE,
+	    "Bytes of the node's heap given back: its part of HeapReleased."),
+	COL(NODE, HEAP_ARENAS, "heap_arenas", "ARENAS", K_COUNT,
+	    "heap_arenas", PROM_GAUGE, "Heap arenas of the node's heap: its part of HeapArenas."),
+	COL(NODE, SPANS, "spans", "SPANS", K_COUNT,
+	    "spans", PROM_GAUGE, "Spans of the node's heap in use, small and large."),
+	COL(NODE, MSPAN_SYS, "mspan_sys", "MSPAN SYS", K_BYTES,
+	    "mspan_sys_bytes", PROM_GAUGE,
+	    "Bytes of the span structures of the node's heap: its part of MSpanSys."),
+};
+
+_Static_assert(ARRAY_SIZE(ms_node_cols) == __MEMARENA_A_NODE_MAX,
+	       "every MEMARENA_A_NODE_* attribute needs a row in ms_node_cols[]");
+
 _Static_assert(__MEMARENA_A_CLASS_MAX <= MS_ROW_MAX &&
 	       __MEMARENA_A_CPU_MAX <= MS_ROW_MAX &&
 	       __MEMARENA_A_CYCLE_MAX <= MS_ROW_MAX &&
-	       __MEMARENA_A_ARENA_MAX <= MS_ROW_MAX,
+	       __MEMARENA_A_ARENA_MAX <= MS_ROW_MAX &&
+	       __MEMARENA_A_NODE_MAX <= MS_ROW_MAX,
 	       "struct ms_row is too small");
 
 /**

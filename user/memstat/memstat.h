@@ -6,10 +6,11 @@
  *
  * Layout, one file per concern:
  *   main.c        options, dispatch, --help, exit codes, -o FILE
- *   fields.c      the statistics, size-class, CPU and cycle columns:
- *                 names, units, descriptions, Prometheus names
+ *   fields.c      the statistics, size-class, CPU, arena, node and
+ *                 cycle columns: names, units, descriptions, Prometheus
+ *                 names
  *   source.c      where the numbers come from: netlink, or --proc
- *   netlink.c     reading over netlink (GET, GET_CLASSES, GET_CPUS)
+ *   netlink.c     reading over netlink (GET and the dumps)
  *   proc.c        reading /proc/memstats (--proc)
  *   value.c       printing one value of any kind, text or JSON
  *   show.c        memstat [show], memstat fields
@@ -18,6 +19,7 @@
  *   watch.c       memstat watch
  *   classes.c     memstat classes
  *   cpus.c        memstat cpus
+ *   nodes.c       memstat nodes
  *   explain.c     memstat explain
  *   gostats.c     a Go program's MemStats, for explain --go: the
  *                 /debug/pprof/heap?debug=1 block or expvar's JSON
@@ -157,7 +159,7 @@ struct ms_field {
 	const char *prom_help;
 };
 
-/* One attribute of a size class, CPU or cycle message. */
+/* One attribute of a size class, CPU, arena, node or cycle message. */
 struct ms_column {
 	const char *name;	/* /proc/memstats column, JSON key */
 	const char *heading;	/* text column heading */
@@ -172,6 +174,7 @@ extern const struct ms_field ms_fields[__MEMARENA_A_STATS_MAX];
 extern const struct ms_column ms_class_cols[__MEMARENA_A_CLASS_MAX];
 extern const struct ms_column ms_cpu_cols[__MEMARENA_A_CPU_MAX];
 extern const struct ms_column ms_arena_cols[__MEMARENA_A_ARENA_MAX];
+extern const struct ms_column ms_node_cols[__MEMARENA_A_NODE_MAX];
 extern const struct ms_column ms_cycle_cols[__MEMARENA_A_CYCLE_MAX];
 
 /* Every statistic, in the enum's (Go's) order. */
@@ -193,7 +196,7 @@ struct ms_stats {
 };
 
 /*
- * A size class, CPU, cycle or arena: attribute values by attribute type;
+ * A size class, CPU, cycle, arena or node: attribute values by attribute type;
  * @name: an arena's name (its one string attribute), "" otherwise.
  */
 #define MS_ROW_MAX	16
@@ -229,6 +232,7 @@ struct ms_table {
 int ms_read(struct ms_ctx *ctx, struct ms_stats *st, struct ms_table *classes);
 int ms_read_cpus(struct ms_ctx *ctx, struct ms_table *cpus);
 int ms_read_arenas(struct ms_ctx *ctx, struct ms_table *arenas);
+int ms_read_nodes(struct ms_ctx *ctx, struct ms_table *nodes);
 struct ms_row *ms_table_add(struct ms_table *t);
 void ms_table_free(struct ms_table *t);
 
@@ -238,6 +242,7 @@ int ms_nl_stats(struct ms_ctx *ctx, struct ms_stats *st);
 int ms_nl_classes(struct ms_ctx *ctx, struct ms_table *t);
 int ms_nl_cpus(struct ms_ctx *ctx, struct ms_table *t);
 int ms_nl_arenas(struct ms_ctx *ctx, struct ms_table *t);
+int ms_nl_nodes(struct ms_ctx *ctx, struct ms_table *t);
 void ms_nl_row(struct nlattr **tb, int max, struct ms_row *row);
 int ms_nl_parse_row(struct nlmsghdr *nlh, int max, struct ms_row *row);
 
@@ -278,6 +283,7 @@ void ms_prom_stats(const struct ms_stats *st);
 void ms_prom_classes(const struct ms_table *classes);
 void ms_prom_cpus(const struct ms_table *cpus);
 void ms_prom_arenas(const struct ms_table *arenas);
+void ms_prom_nodes(const struct ms_table *nodes);
 void ms_pprof(const struct ms_stats *st);
 
 /* A line of Go's "# runtime.MemStats" block: "# Name = attr [/ attr2]". */

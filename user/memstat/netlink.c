@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Reading memarena over its generic netlink family: MEMARENA_CMD_GET
- * (one snapshot of every statistic), and the MEMARENA_CMD_GET_CLASSES and
- * MEMARENA_CMD_GET_CPUS dumps (Documentation/netlink.rst).
+ * (one snapshot of every statistic), and the MEMARENA_CMD_GET_CLASSES,
+ * MEMARENA_CMD_GET_CPUS, MEMARENA_CMD_GET_ARENAS and MEMARENA_CMD_GET_NODES
+ * dumps (Documentation/netlink.rst).
  *
  * Attributes are looked up by type, and their values read by their
  * length (u32 or u64), so that an attribute this memstat does not know
@@ -161,6 +162,8 @@ int ms_nl_stats(struct ms_ctx *ctx, struct ms_stats *st)
 	return 0;
 }
 
+#define DETAIL_HINT	"; it needs " MS_DETAIL_NEEDS
+
 struct dump {
 	struct ms_table *t;
 	int max;
@@ -177,9 +180,14 @@ static int row_reply(struct nlmsghdr *nlh, void *arg)
 	return ms_nl_parse_row(nlh, d->max, row);
 }
 
-/* GET_CLASSES and GET_CPUS: EPERM is "withheld" (struct ms_table). */
+/*
+ * A dump, one row per message.  For the dumps memarena may withhold
+ * (GET_CLASSES, GET_CPUS, GET_ARENAS) EPERM is "withheld" (struct
+ * ms_table) and @eperm_hint says what they need; GET_NODES is for
+ * everyone.
+ */
 static int dump(struct ms_ctx *ctx, uint8_t cmd, int max, struct ms_table *t,
-		const char *what)
+		const char *what, const char *eperm_hint)
 {
 	struct dump d = { .t = t, .max = max };
 	struct genl_error e;
@@ -198,25 +206,30 @@ static int dump(struct ms_ctx *ctx, uint8_t cmd, int max, struct ms_table *t,
 		return 0;
 	}
 	if (err)
-		return ms_kernel_err_hint(what, err, &e,
-					  "; it needs " MS_DETAIL_NEEDS);
+		return ms_kernel_err_hint(what, err, &e, eperm_hint);
 	return 0;
 }
 
 int ms_nl_classes(struct ms_ctx *ctx, struct ms_table *t)
 {
 	return dump(ctx, MEMARENA_CMD_GET_CLASSES, MEMARENA_A_CLASS_MAX, t,
-		    "reading the size classes");
+		    "reading the size classes", DETAIL_HINT);
 }
 
 int ms_nl_cpus(struct ms_ctx *ctx, struct ms_table *t)
 {
 	return dump(ctx, MEMARENA_CMD_GET_CPUS, MEMARENA_A_CPU_MAX, t,
-		    "reading the per-CPU statistics");
+		    "reading the per-CPU statistics", DETAIL_HINT);
 }
 
 int ms_nl_arenas(struct ms_ctx *ctx, struct ms_table *t)
 {
 	return dump(ctx, MEMARENA_CMD_GET_ARENAS, MEMARENA_A_ARENA_MAX, t,
-		    "reading the per-arena statistics");
+		    "reading the per-arena statistics", DETAIL_HINT);
+}
+
+int ms_nl_nodes(struct ms_ctx *ctx, struct ms_table *t)
+{
+	return dump(ctx, MEMARENA_CMD_GET_NODES, MEMARENA_A_NODE_MAX, t,
+		    "reading the per-node statistics", "");
 }

@@ -11,7 +11,8 @@
  * go_memstats_gc_cpu_fraction, which older client_golang releases export,
  * are kept for the dashboards that still chart them.  What Go has not
  * comes as memarena_*: memarena's own statistics, and one series per
- * size class (labels class and size) or per CPU (label cpu).
+ * size class (labels class and size), per CPU (label cpu), per arena
+ * (labels arena and id) or per memory node (label node).
  *
  * Families come out sorted by name, as client_golang's registry gathers
  * them; values are exact decimals (integers, or seconds and fractions
@@ -198,4 +199,15 @@ void ms_prom_arenas(const struct ms_table *arenas)
 {
 	prom_table(arenas, ms_arena_cols, ARRAY_SIZE(ms_arena_cols),
 		   "memarena_arena_", arena_label);
+}
+
+static void node_label(const struct ms_row *row)
+{
+	printf("{node=\"%" PRIu64 "\"} ", row->v[MEMARENA_A_NODE_NODE]);
+}
+
+void ms_prom_nodes(const struct ms_table *nodes)
+{
+	prom_table(nodes, ms_node_cols, ARRAY_SIZE(ms_node_cols),
+		   "memarena_node_", node_label);
 }

@@ -9,7 +9,8 @@
  * The size classes (--json, --prometheus) and the per-CPU figures
  * (--prometheus) are optional: when memarena withholds them from this
  * user, BySize is null and their metrics are left out, with a note on
- * stderr, and the statistics are shown all the same.
+ * stderr, and the statistics are shown all the same.  The per-node
+ * figures (--prometheus) are everyone's.
  *
  * memstat fields: the names 'watch' takes, with units and meanings.
  */
@@ -60,6 +61,7 @@ static int cmd_show(struct ms_ctx *ctx, int argc, char **argv)
 			    ctx->format == FMT_PROMETHEUS;
 	struct ms_table classes = { .optional = true };
 	struct ms_table cpus = { .optional = true };
+	struct ms_table nodes = { 0 };
 	struct ms_stats st;
 	int rc;
 
@@ -76,9 +78,11 @@ static int cmd_show(struct ms_ctx *ctx, int argc, char **argv)
 		ms_pprof(&st);
 		break;
 	case FMT_PROMETHEUS:
-		/* Per-CPU figures exist over netlink only. */
+		/* Per-CPU and per-node figures exist over netlink only. */
 		if (!ctx->proc) {
 			rc = ms_read_cpus(ctx, &cpus);
+			if (!rc)
+				rc = ms_read_nodes(ctx, &nodes);
 			if (rc)
 				goto out;
 		}
@@ -87,6 +91,8 @@ static int cmd_show(struct ms_ctx *ctx, int argc, char **argv)
 			ms_prom_classes(&classes);
 		if (!ctx->proc && !cpus.withheld)
 			ms_prom_cpus(&cpus);
+		if (!ctx->proc)
+			ms_prom_nodes(&nodes);
 		if (classes.withheld || cpus.withheld)
 			ms_note_withheld(classes.withheld && cpus.withheld ?
 					 "the memarena_class_* and memarena_cpu_* metrics" :
@@ -101,6 +107,7 @@ static int cmd_show(struct ms_ctx *ctx, int argc, char **argv)
 out:
 	ms_table_free(&classes);
 	ms_table_free(&cpus);
+	ms_table_free(&nodes);
 	return rc;
 }
 

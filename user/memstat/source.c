@@ -62,6 +62,21 @@ int ms_read_arenas(struct ms_ctx *ctx, struct ms_table *arenas)
 	return ms_nl_arenas(ctx, arenas);
 }
 
+/**
+ * ms_read_nodes() - one row per possible memory node (netlink only)
+ * @ctx: memstat's context
+ * @nodes: filled
+ *
+ * Return: 0, or an exit status after reporting the error.
+ */
+int ms_read_nodes(struct ms_ctx *ctx, struct ms_table *nodes)
+{
+	if (ctx->proc)
+		return ms_usage_err("per-node statistics are not in %s; read them over netlink (without --proc)",
+				    ctx->proc);
+	return ms_nl_nodes(ctx, nodes);
+}
+
 struct ms_row *ms_table_add(struct ms_table *t)
 {
 	struct ms_row *rows;
