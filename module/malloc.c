@@ -261,7 +261,7 @@ static void ma_large_free(struct ma_span *s, const void *p)
 	bytes = (size_t)s->npages << PAGE_SHIFT;
 	ma_checkers_free(p, bytes);
 	if (s->owner)
-		ma_arena_free_large(s);
+		ma_user_arena_free_large(s);
 	if (want_init_on_free())
 		memset((void *)s->base, 0, bytes);
 	ma_mcache_count(0, -1, -(long)bytes);
@@ -419,7 +419,7 @@ static __always_inline struct ma_span *ma_free_prepare(const void *p,
 		ma_checkers_free(obj, ma_class_size[s->class]);
 		if (likely(!central->owner))
 			return s;
-		ma_arena_free_small(central, s, obj);
+		ma_user_arena_free_small(central, s, obj);
 	} else if (state == MA_SPAN_LARGE) {
 		ma_large_free(s, p);
 	} else {
@@ -659,10 +659,10 @@ int ma_malloc_init(void)
 {
 	int err;
 
-	BUILD_BUG_ON(MEMARENA_MAX_SIZE != (PAGE_SIZE << MA_ARENA_MAX_ORDER));
-	BUILD_BUG_ON(MA_ARENA_MAX_ORDER > MA_BUDDY_MAX_ORDER);
+	BUILD_BUG_ON(MEMARENA_MAX_SIZE != (PAGE_SIZE << MA_HEAP_ARENA_MAX_ORDER));
+	BUILD_BUG_ON(MA_HEAP_ARENA_MAX_ORDER > MA_BUDDY_MAX_ORDER);
 	BUILD_BUG_ON(MEMARENA_MAX_SMALL_SIZE != MA_MAX_SMALL_SIZE);
-	BUILD_BUG_ON(MA_MAX_SPAN_BYTES > (PAGE_SIZE << MA_ARENA_MIN_ORDER));
+	BUILD_BUG_ON(MA_MAX_SPAN_BYTES > (PAGE_SIZE << MA_HEAP_ARENA_MIN_ORDER));
 	BUILD_BUG_ON(MA_SPAN_PAGE_SIZE % PAGE_SIZE);
 
 	err = ma_stats_check();

@@ -74,17 +74,17 @@
 #include "sizeclasses.h"
 
 /*
- * Heap arenas are naturally aligned buddy blocks of MA_ARENA_MIN_ORDER to
- * MA_ARENA_MAX_ORDER.  The minimum holds the biggest small-object span
+ * Heap arenas are naturally aligned buddy blocks of MA_HEAP_ARENA_MIN_ORDER to
+ * MA_HEAP_ARENA_MAX_ORDER.  The minimum holds the biggest small-object span
  * (MA_MAX_SPAN_BYTES, 80 KiB) and sets the granule of the arena index:
  * one index entry per 256 KiB of physical address space.  The maximum is
  * the biggest block the buddy allocator hands out, 4 MiB, which is also
  * the largest object (MEMARENA_MAX_SIZE).
  */
-#define MA_ARENA_MIN_ORDER	6
-#define MA_ARENA_MAX_ORDER	10
-#define MA_ARENA_MIN_SHIFT	(PAGE_SHIFT + MA_ARENA_MIN_ORDER)
-#define MA_ARENA_MAX_PAGES	BIT(MA_ARENA_MAX_ORDER)
+#define MA_HEAP_ARENA_MIN_ORDER	6
+#define MA_HEAP_ARENA_MAX_ORDER	10
+#define MA_HEAP_ARENA_MIN_SHIFT	(PAGE_SHIFT + MA_HEAP_ARENA_MIN_ORDER)
+#define MA_HEAP_ARENA_MAX_PAGES	BIT(MA_HEAP_ARENA_MAX_ORDER)
 
 /* Spans are multiples of Go's 8 KiB pages, i.e. of two kernel pages. */
 #define MA_SPAN_PAGES(cls)	(ma_class_span_bytes[cls] >> PAGE_SHIFT)
@@ -157,7 +157,7 @@ enum ma_span_state {
  * (released spans, marked in @released) and the rest when the arena goes.
  *
  * Invariant: @inuse_pages is the page count of its INIT, SMALL and LARGE
- * spans; arenas with none are at the head of ma_heap.arenas, the others
+ * spans; arenas with none are at the head of ma_heap.heap_arenas, the others
  * after them.  @released_pages bits are set in @released.
  */
 struct ma_heap_arena {
@@ -170,7 +170,7 @@ struct ma_heap_arena {
 	unsigned int inuse_pages;	/* ma_heap.lock */
 	unsigned int released_pages;	/* ma_heap.lock */
 	unsigned long *released;	/* ma_heap.lock: bitmap, after @spans */
-	struct list_head node;		/* ma_heap.arenas */
+	struct list_head node;		/* ma_heap.heap_arenas */
 	struct rcu_head rcu;		/* ma_heap_arena_free_rcu() */
 	struct ma_span *spans[];	/* 1 << order entries */
 };
@@ -333,15 +333,15 @@ struct ma_heap {
 	spinlock_t lock;		/* see the kernel-doc above */
 	seqcount_spinlock_t seq;
 	u64 hold_t0;			/* @lock: when the holder took it */
-	struct list_head free[MA_ARENA_MAX_PAGES];
-	DECLARE_BITMAP(nonempty, MA_ARENA_MAX_PAGES);
-	struct list_head arenas;
+	struct list_head free[MA_HEAP_ARENA_MAX_PAGES];
+	DECLARE_BITMAP(nonempty, MA_HEAP_ARENA_MAX_PAGES);
+	struct list_head heap_arenas;
 	struct ma_central central[MA_NUM_SIZE_CLASSES];
 	int nid;
 	u64 sys;
 	u64 inuse;
 	u64 released;
-	unsigned long narenas;
+	unsigned long nheap_arenas;
 	unsigned long nspans;
 	struct ma_fixalloc spanalloc;
 	u64 gc_sys;
@@ -378,7 +378,7 @@ struct ma_heap_gauges {
 	u64 sys;
 	u64 inuse;
 	u64 released;
-	u64 narenas;
+	u64 nheap_arenas;
 	u64 nspans;
 	u64 mspan_inuse;		/* bytes */
 	u64 mspan_sys;
@@ -449,7 +449,7 @@ static inline unsigned long ma_free_cookie(const void *obj)
 
 /*
  * The arena index: a three-level radix tree from (address - PAGE_OFFSET)
- * >> MA_ARENA_MIN_SHIFT to the heap arena covering it, as Go's arenas[][]
+ * >> MA_HEAP_ARENA_MIN_SHIFT to the heap arena covering it, as Go's arenas[][]
  * map.  Leaves and middle nodes are one page of pointers each.
  */
 #define MA_INDEX_NODE_BITS	(PAGE_SHIFT - 3)
@@ -457,7 +457,7 @@ static inline unsigned long ma_free_cookie(const void *obj)
 #define MA_INDEX_NODE_MASK	(MA_INDEX_NODE_SIZE - 1)
 
 struct ma_index_leaf {
-	struct ma_heap_arena *arena[MA_INDEX_NODE_SIZE];
+	struct ma_heap_arena *harena[MA_INDEX_NODE_SIZE];
 };
 
 struct ma_index_mid {
@@ -481,7 +481,7 @@ extern u64 ma_index_sys;		/* bytes of index nodes, GCSys */
 static inline struct ma_span *ma_span_of(const void *p)
 {
 	unsigned long off = (unsigned long)p - PAGE_OFFSET;
-	unsigned long key = off >> MA_ARENA_MIN_SHIFT;
+	unsigned long key = off >> MA_HEAP_ARENA_MIN_SHIFT;
 	unsigned long l1 = key >> (2 * MA_INDEX_NODE_BITS);
 	struct ma_index_leaf *leaf;
 	struct ma_index_mid *mid;
@@ -496,7 +496,7 @@ static inline struct ma_span *ma_span_of(const void *p)
 	leaf = READ_ONCE(mid->leaf[(key >> MA_INDEX_NODE_BITS) & MA_INDEX_NODE_MASK]);
 	if (unlikely(!leaf))
 		return NULL;
-	ha = READ_ONCE(leaf->arena[key & MA_INDEX_NODE_MASK]);
+	ha = READ_ONCE(leaf->harena[key & MA_INDEX_NODE_MASK]);
 	if (unlikely(!ha))
 		return NULL;
 	idx = ((unsigned long)p - ha->base) >> PAGE_SHIFT;
@@ -663,7 +663,7 @@ void ma_mprof_exit(void);
 void ma_mprof_alloc(void *p, u64 size, struct memarena_arena *owner,
 		    unsigned long ip);
 void ma_mprof_free(struct ma_span *s, const void *p);
-void ma_mprof_arena_destroy(struct memarena_arena *owner);
+void ma_mprof_user_arena_destroy(struct memarena_arena *owner);
 u64 ma_mprof_sys(u64 *buck_hash_sys);
 
 #ifdef __KERNEL__
@@ -708,7 +708,7 @@ struct memarena_arena {
 	struct list_head large;		/* MA_SPAN_LARGE spans */
 	unsigned long nlarge;		/* spans on @large */
 	u64 large_bytes;		/* their bytes */
-	struct list_head node;		/* ma_arenas, under ma_arenas_lock */
+	struct list_head node;		/* ma_user_arenas, under ma_user_arenas_lock */
 	atomic64_t live_objects;
 	atomic64_t live_bytes;
 	atomic64_t mallocs;
@@ -718,18 +718,18 @@ struct memarena_arena {
 	struct ma_central central[MA_NUM_SIZE_CLASSES];
 };
 
-void ma_arena_free_small(struct ma_central *c, struct ma_span *s, void *p);
-void ma_arena_free_large(struct ma_span *s);
-unsigned long ma_arena_count(void);
-void ma_arena_count_spans(struct memarena_class_stats *by_size);
+void ma_user_arena_free_small(struct ma_central *c, struct ma_span *s, void *p);
+void ma_user_arena_free_large(struct ma_span *s);
+unsigned long ma_user_arena_count(void);
+void ma_user_arena_count_spans(struct memarena_class_stats *by_size);
 
 /*
- * struct ma_arena_info - one arena as the statistics show it (GET_ARENAS)
+ * struct ma_user_arena_info - one arena as the statistics show it (GET_ARENAS)
  * @spans: spans the arena owns, small-object ones and large objects'
  * @span_bytes: their bytes (pages in use for the arena)
  * Each counter is read on its own, as memarena_arena_get_stats() does.
  */
-struct ma_arena_info {
+struct ma_user_arena_info {
 	char name[MEMARENA_NAME_LEN];
 	u64 id;
 	u64 created;
@@ -738,8 +738,8 @@ struct ma_arena_info {
 	u64 span_bytes;
 };
 
-int ma_arena_for_each(u64 *next_id,
-		      int (*fn)(const struct ma_arena_info *info, void *arg),
+int ma_user_arena_for_each(u64 *next_id,
+		      int (*fn)(const struct ma_user_arena_info *info, void *arg),
 		      void *arg);
 
 /* --- stats.c ----------------------------------------------------------- */
@@ -802,7 +802,7 @@ void ma_gc_init(void);
 u32 ma_gc_record(struct ma_cycle *c);
 int ma_stats_check(void);
 void ma_stats_cpu(unsigned int cpu, struct ma_cpu_stats *st);
-u64 ma_other_sys_bytes(u64 arenas);
+u64 ma_other_sys_bytes(u64 user_arenas);
 
 /* --- mgcscavenge.c (kernel only; no-ops in the userspace build) -------- */
 

@@ -160,7 +160,7 @@ static u64 ma_scav_footprint(u64 *heap_retained, u64 *inuse)
 	profile = ma_mprof_sys(&buck_hash);
 	return *heap_retained + g.mspan_sys + g.gc_sys +
 	       (u64)ma_mcache_size * num_possible_cpus() +
-	       ma_other_sys_bytes(ma_arena_count()) + profile + buck_hash;
+	       ma_other_sys_bytes(ma_user_arena_count()) + profile + buck_hash;
 }
 
 static bool ma_scav_over_limit(void)
@@ -219,17 +219,17 @@ static u64 ma_scav_excess(enum ma_cycle_kind kind, u64 budget, u64 released,
  * (@deferred) must not wait for a grace period: there each arena and run
  * goes back from an RCU callback after one.
  */
-static void ma_scav_free(struct list_head *arenas, unsigned int nruns,
+static void ma_scav_free(struct list_head *harenas, unsigned int nruns,
 			 u64 *rcu_ns, bool deferred)
 {
 	struct ma_heap_arena *ha, *tmp;
 	unsigned int i;
 	u64 t0;
 
-	if (list_empty(arenas) && !nruns)
+	if (list_empty(harenas) && !nruns)
 		return;
 	if (deferred) {
-		list_for_each_entry_safe(ha, tmp, arenas, node) {
+		list_for_each_entry_safe(ha, tmp, harenas, node) {
 			list_del(&ha->node);
 			ma_heap_arena_free_rcu(ha);
 		}
@@ -241,7 +241,7 @@ static void ma_scav_free(struct list_head *arenas, unsigned int nruns,
 	t0 = ktime_get_ns();
 	synchronize_rcu();
 	*rcu_ns += ktime_get_ns() - t0;
-	list_for_each_entry_safe(ha, tmp, arenas, node) {
+	list_for_each_entry_safe(ha, tmp, harenas, node) {
 		list_del(&ha->node);
 		ma_heap_arena_free(ha);
 		cond_resched();

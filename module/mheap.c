@@ -38,20 +38,20 @@ MODULE_PARM_DESC(heap_lock_max_hold_ns,
 /* --- free span lists ---------------------------------------------------- */
 
 /* Keep arenas without a page in use at the head of the heap's list. */
-static void ma_arena_inuse_add(struct ma_heap_arena *ha, unsigned int npages)
+static void ma_heap_arena_inuse_add(struct ma_heap_arena *ha, unsigned int npages)
 {
 	lockdep_assert_held(&ha->heap->lock);
 	if (!ha->inuse_pages)
-		list_move_tail(&ha->node, &ha->heap->arenas);
+		list_move_tail(&ha->node, &ha->heap->heap_arenas);
 	ha->inuse_pages += npages;
 }
 
-static void ma_arena_inuse_sub(struct ma_heap_arena *ha, unsigned int npages)
+static void ma_heap_arena_inuse_sub(struct ma_heap_arena *ha, unsigned int npages)
 {
 	lockdep_assert_held(&ha->heap->lock);
 	ha->inuse_pages -= npages;
 	if (!ha->inuse_pages)
-		list_move(&ha->node, &ha->heap->arenas);
+		list_move(&ha->node, &ha->heap->heap_arenas);
 }
 
 /**
@@ -117,10 +117,10 @@ static struct ma_span *ma_heap_carve(struct ma_heap *h, unsigned int npages,
 	 * most MA_CARVE_SCAN spans, smallest first; then the first span
 	 * that surely fits is found through the bitmap.
 	 */
-	sure = min_t(unsigned int, npages + align - 1, MA_ARENA_MAX_PAGES);
-	for (i = find_next_bit(h->nonempty, MA_ARENA_MAX_PAGES, npages - 1);
+	sure = min_t(unsigned int, npages + align - 1, MA_HEAP_ARENA_MAX_PAGES);
+	for (i = find_next_bit(h->nonempty, MA_HEAP_ARENA_MAX_PAGES, npages - 1);
 	     i < sure - 1 && !found && tried < MA_CARVE_SCAN;
-	     i = find_next_bit(h->nonempty, MA_ARENA_MAX_PAGES, i + 1)) {
+	     i = find_next_bit(h->nonempty, MA_HEAP_ARENA_MAX_PAGES, i + 1)) {
 		list_for_each_entry(s, &h->free[i], list) {
 			start = ALIGN(s->base, (unsigned long)align << PAGE_SHIFT);
 			end = s->base + ((unsigned long)s->npages << PAGE_SHIFT);
@@ -133,8 +133,8 @@ static struct ma_span *ma_heap_carve(struct ma_heap *h, unsigned int npages,
 		}
 	}
 	if (!found) {
-		i = find_next_bit(h->nonempty, MA_ARENA_MAX_PAGES, sure - 1);
-		if (i >= MA_ARENA_MAX_PAGES)
+		i = find_next_bit(h->nonempty, MA_HEAP_ARENA_MAX_PAGES, sure - 1);
+		if (i >= MA_HEAP_ARENA_MAX_PAGES)
 			return NULL;
 		s = list_first_entry(&h->free[i], struct ma_span, list);
 		start = ALIGN(s->base, (unsigned long)align << PAGE_SHIFT);
@@ -164,7 +164,7 @@ static struct ma_span *ma_heap_carve(struct ma_heap *h, unsigned int npages,
 	s->npages = npages;
 	s->owner = NULL;
 	s->central = NULL;
-	ma_arena_inuse_add(s->harena, npages);
+	ma_heap_arena_inuse_add(s->harena, npages);
 	first = ma_span_first_page(s);
 	for (i = 0; i < npages; i++)
 		WRITE_ONCE(s->harena->spans[first + i], s);
@@ -200,14 +200,14 @@ void ma_free_page_range(struct page *page, unsigned int npages)
 static unsigned int ma_heap_grow_order(struct ma_heap *h, unsigned int npages)
 {
 	unsigned long sys_pages = READ_ONCE(h->sys) >> PAGE_SHIFT;
-	unsigned int order = MA_ARENA_MIN_ORDER;
+	unsigned int order = MA_HEAP_ARENA_MIN_ORDER;
 
-	while (order < MA_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 4)
+	while (order < MA_HEAP_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 4)
 		order++;
 	/* Near the memory limit, grow by as little as possible. */
-	while (order > MA_ARENA_MIN_ORDER && !ma_scav_limit_room(PAGE_SIZE << order))
+	while (order > MA_HEAP_ARENA_MIN_ORDER && !ma_scav_limit_room(PAGE_SIZE << order))
 		order--;
-	while (order < MA_ARENA_MAX_ORDER && (1U << order) < npages)
+	while (order < MA_HEAP_ARENA_MAX_ORDER && (1U << order) < npages)
 		order++;
 	return order;
 }
@@ -234,8 +234,8 @@ static struct ma_span *ma_heap_grow(struct ma_heap *h, unsigned int npages,
 	int err = -ENOMEM;
 	u64 reuse;
 
-	min_order = max_t(unsigned int, MA_ARENA_MIN_ORDER, order_base_2(npages));
-	if (min_order > MA_ARENA_MAX_ORDER)
+	min_order = max_t(unsigned int, MA_HEAP_ARENA_MIN_ORDER, order_base_2(npages));
+	if (min_order > MA_HEAP_ARENA_MAX_ORDER)
 		return ERR_PTR(-E2BIG);
 	/* Big first; fall back to smaller blocks under fragmentation. */
 	for (order = max(ma_heap_grow_order(h, npages), min_order); ; order--) {
@@ -298,8 +298,8 @@ static struct ma_span *ma_heap_grow(struct ma_heap *h, unsigned int npages,
 	s->base = ha->base;
 	s->npages = 1U << order;
 	ma_free_add(s);
-	list_add(&ha->node, &h->arenas);	/* no page in use */
-	WRITE_ONCE(h->narenas, h->narenas + 1);
+	list_add(&ha->node, &h->heap_arenas);	/* no page in use */
+	WRITE_ONCE(h->nheap_arenas, h->nheap_arenas + 1);
 	/*
 	 * As Go: capacity given back earlier is reused first (it moves from
 	 * HeapReleased back to the retained heap); HeapSys grows only by the
@@ -384,7 +384,7 @@ static struct ma_span *ma_heap_alloc_node(struct ma_heap *h,
 /**
  * ma_heap_alloc() - allocate a span of pages from a node's heap
  * @h: the heap of the node wanted
- * @npages: pages in the span, 1 .. MA_ARENA_MAX_PAGES
+ * @npages: pages in the span, 1 .. MA_HEAP_ARENA_MAX_PAGES
  * @align: alignment in pages, a power of two
  * @state: MA_SPAN_INIT for a small-object span, MA_SPAN_LARGE
  * @gfp: how the heap may grow if no free span fits; without
@@ -457,7 +457,7 @@ static void ma_heap_free_locked(struct ma_heap *h, struct ma_span *s)
 	lockdep_assert_held(&h->lock);
 	h->inuse -= (u64)s->npages << PAGE_SHIFT;
 	h->nspans--;
-	ma_arena_inuse_sub(s->harena, s->npages);
+	ma_heap_arena_inuse_sub(s->harena, s->npages);
 	s->owner = NULL;
 	s->central = NULL;
 	ma_span_absorb(s, MA_SPAN_FREE);
@@ -531,7 +531,7 @@ void ma_heap_read(struct ma_heap *h, struct ma_heap_gauges *g)
 		g->sys = READ_ONCE(h->sys);
 		g->inuse = READ_ONCE(h->inuse);
 		g->released = READ_ONCE(h->released);
-		g->narenas = READ_ONCE(h->narenas);
+		g->nheap_arenas = READ_ONCE(h->nheap_arenas);
 		g->nspans = READ_ONCE(h->nspans);
 		g->mspan_inuse = READ_ONCE(h->spanalloc.inuse) *
 				 sizeof(struct ma_span);
@@ -560,7 +560,7 @@ void ma_heap_read_all(struct ma_heap_gauges *g)
 		g->sys += n.sys;
 		g->inuse += n.inuse;
 		g->released += n.released;
-		g->narenas += n.narenas;
+		g->nheap_arenas += n.nheap_arenas;
 		g->nspans += n.nspans;
 		g->mspan_inuse += n.mspan_inuse;
 		g->mspan_sys += n.mspan_sys;
@@ -582,9 +582,9 @@ static struct ma_heap *ma_heap_create(int nid)
 	h = page_address(page);
 	spin_lock_init(&h->lock);
 	seqcount_spinlock_init(&h->seq, &h->lock);
-	for (i = 0; i < MA_ARENA_MAX_PAGES; i++)
+	for (i = 0; i < MA_HEAP_ARENA_MAX_PAGES; i++)
 		INIT_LIST_HEAD(&h->free[i]);
-	INIT_LIST_HEAD(&h->arenas);
+	INIT_LIST_HEAD(&h->heap_arenas);
 	INIT_LIST_HEAD(&h->spanalloc.free);
 	INIT_LIST_HEAD(&h->spanalloc.chunks);
 	for (i = 0; i < MA_NUM_SIZE_CLASSES; i++)
@@ -600,7 +600,7 @@ static void ma_heap_destroy(struct ma_heap *h)
 	struct ma_heap_arena *ha, *tmp;
 	unsigned long leaked = 0;
 
-	list_for_each_entry_safe(ha, tmp, &h->arenas, node) {
+	list_for_each_entry_safe(ha, tmp, &h->heap_arenas, node) {
 		list_del(&ha->node);
 		if (ha->inuse_pages) {
 			leaked += PAGE_SIZE *

@@ -60,7 +60,7 @@ struct ma_heap_arena *ma_heap_release_one(struct ma_heap *h, u64 max_bytes,
 
 	t0 = ktime_get_ns();
 	ma_heap_lock(h, &flags);
-	list_for_each_entry(ha, &h->arenas, node) {
+	list_for_each_entry(ha, &h->heap_arenas, node) {
 		if (ha->inuse_pages || seen++ == MA_RELEASE_SCAN)
 			break;
 		held = (u64)((1U << ha->order) - ha->released_pages) << PAGE_SHIFT;
@@ -73,7 +73,7 @@ struct ma_heap_arena *ma_heap_release_one(struct ma_heap *h, u64 max_bytes,
 		ha = found;
 		ma_heap_arena_unlink(h, ha);
 		list_del(&ha->node);
-		WRITE_ONCE(h->narenas, h->narenas - 1);
+		WRITE_ONCE(h->nheap_arenas, h->nheap_arenas - 1);
 		WRITE_ONCE(h->released, h->released + held);
 		WRITE_ONCE(h->gc_sys, h->gc_sys - (PAGE_SIZE << ha->meta_order));
 		/* The path exists: ma_index_set() needs no new node. */
@@ -181,8 +181,8 @@ unsigned int ma_heap_release_pages(struct ma_heap *h, u64 want,
 	t0 = ktime_get_ns();
 	ma_heap_lock(h, &flags);
 	while (n < max && want) {
-		i = find_last_bit(h->nonempty, MA_ARENA_MAX_PAGES);
-		if (i >= MA_ARENA_MAX_PAGES)
+		i = find_last_bit(h->nonempty, MA_HEAP_ARENA_MAX_PAGES);
+		if (i >= MA_HEAP_ARENA_MAX_PAGES)
 			break;
 		s = list_first_entry(&h->free[i], struct ma_span, list);
 		/* Pages wanted, rounded up (without overflow: @want may be ~0). */

@@ -132,7 +132,7 @@ static atomic64_t ma_mprof_bucket_bytes;	/* BuckHashSys */
 static struct hlist_head *ma_mprof_objs;	/* BIT(MA_MPROF_OBJ_BITS) */
 static spinlock_t ma_mprof_obj_locks[MA_MPROF_OBJ_LOCKS];	/* chain i: i % LOCKS */
 static atomic_long_t ma_mprof_nobjs;		/* records, for OtherSys */
-static atomic_long_t ma_mprof_arena_objs;	/* of them, in user arenas */
+static atomic_long_t ma_mprof_user_arena_objs;	/* of them, in user arenas */
 static atomic64_t ma_mprof_dropped;
 
 /* log2(@x) in units of 2^-16, for 1 <= @x < 2^32: no FPU in the kernel. */
@@ -303,7 +303,7 @@ void ma_mprof_alloc(void *p, u64 size, struct memarena_arena *owner,
 	spin_unlock_irqrestore(lock, flags);
 	atomic_long_inc(&ma_mprof_nobjs);
 	if (owner)
-		atomic_long_inc(&ma_mprof_arena_objs);
+		atomic_long_inc(&ma_mprof_user_arena_objs);
 	atomic64_add(size, &b->alloc_bytes);
 	atomic64_inc(&b->allocs);
 	return;
@@ -320,7 +320,7 @@ static void ma_mprof_forget(struct ma_span *s, struct ma_mprof_obj *o)
 	atomic_dec(&s->nsampled);
 	atomic_long_dec(&ma_mprof_nobjs);
 	if (o->owner)
-		atomic_long_dec(&ma_mprof_arena_objs);
+		atomic_long_dec(&ma_mprof_user_arena_objs);
 	atomic64_add(b->size, &b->free_bytes);
 	atomic64_inc(&b->frees);
 	kfree(o);
@@ -354,12 +354,12 @@ void ma_mprof_free(struct ma_span *s, const void *p)
 }
 
 /**
- * ma_mprof_arena_destroy() - count the frees of a user arena's sampled objects
+ * ma_mprof_user_arena_destroy() - count the frees of a user arena's sampled objects
  * @owner: the arena, whose objects are about to be freed all at once
  *
  * Context: Process context, before the arena's spans are given back.
  */
-void ma_mprof_arena_destroy(struct memarena_arena *owner)
+void ma_mprof_user_arena_destroy(struct memarena_arena *owner)
 {
 	struct ma_mprof_obj *o;
 	struct hlist_node *tmp;
@@ -368,7 +368,7 @@ void ma_mprof_arena_destroy(struct memarena_arena *owner)
 	unsigned int i;
 	HLIST_HEAD(gone);
 
-	if (!atomic_long_read(&ma_mprof_arena_objs))
+	if (!atomic_long_read(&ma_mprof_user_arena_objs))
 		return;
 	/* One chain per lock hold: interrupts are off. */
 	for (i = 0; i < BIT(MA_MPROF_OBJ_BITS); i++) {
@@ -696,7 +696,7 @@ void ma_mprof_exit(void)
 	kfree(ma_mprof_objs);
 	ma_mprof_objs = NULL;
 	atomic_long_set(&ma_mprof_nobjs, 0);
-	atomic_long_set(&ma_mprof_arena_objs, 0);
+	atomic_long_set(&ma_mprof_user_arena_objs, 0);
 	list_for_each_entry_safe(b, tmp, &ma_mprof_buckets, node) {
 		if (b->names != ma_mprof_unnamed)
 			kfree(b->names);

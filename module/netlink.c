@@ -207,8 +207,8 @@ struct ma_nl_dump_ctx {
 	struct netlink_callback *cb;
 };
 
-/* ma_arena_for_each() callback: one GET_ARENAS message. */
-static int ma_nl_arena_fill(const struct ma_arena_info *a, void *arg)
+/* ma_user_arena_for_each() callback: one GET_ARENAS message. */
+static int ma_nl_user_arena_fill(const struct ma_user_arena_info *a, void *arg)
 {
 	struct ma_nl_dump_ctx *d = arg;
 	struct sk_buff *msg = d->msg;
@@ -570,7 +570,7 @@ static int ma_nl_nodes_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 /* GET_ARENAS: cb->args[0] is the id of the next arena to report. */
-static int ma_nl_arenas_start(struct netlink_callback *cb)
+static int ma_nl_user_arenas_start(struct netlink_callback *cb)
 {
 	int err = ma_nl_detail_allowed(cb, true);
 
@@ -580,13 +580,13 @@ static int ma_nl_arenas_start(struct netlink_callback *cb)
 	return 0;
 }
 
-static int ma_nl_arenas_dumpit(struct sk_buff *skb,
+static int ma_nl_user_arenas_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb)
 {
 	struct ma_nl_dump_ctx d = { .msg = skb, .cb = cb };
 	u64 next = cb->args[0];
 
-	ma_arena_for_each(&next, ma_nl_arena_fill, &d);
+	ma_user_arena_for_each(&next, ma_nl_user_arena_fill, &d);
 	cb->args[0] = next;
 	return skb->len;
 }
@@ -671,8 +671,8 @@ static const struct genl_ops ma_nl_ops[] = {
 	},
 	{
 		.cmd		= MEMARENA_CMD_GET_ARENAS,
-		.start		= ma_nl_arenas_start,
-		.dumpit		= ma_nl_arenas_dumpit,
+		.start		= ma_nl_user_arenas_start,
+		.dumpit		= ma_nl_user_arenas_dumpit,
 		.policy		= ma_nl_noattr_policy,
 		.maxattr	= ARRAY_SIZE(ma_nl_noattr_policy) - 1,
 	},

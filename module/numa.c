@@ -80,7 +80,7 @@ int ma_node_stats(int nid, struct ma_node_stats *st)
 	st->heap_inuse = g.inuse;
 	st->heap_idle = g.sys - g.inuse;
 	st->heap_released = g.released;
-	st->heap_arenas = g.narenas;
+	st->heap_arenas = g.nheap_arenas;
 	st->spans = g.nspans;
 	st->mspan_sys = g.mspan_sys;
 	return 0;

@@ -331,7 +331,7 @@ static void ma_stats_read_heap(struct memarena_memstats *ms)
 	ms->heap_sys = g.sys;
 	ms->heap_inuse = g.inuse;
 	ms->heap_released = g.released;
-	ms->heap_arenas = g.narenas;
+	ms->heap_arenas = g.nheap_arenas;
 	ms->mspan_inuse = g.mspan_inuse;
 	ms->mspan_sys = g.mspan_sys;
 	ms->gc_sys = g.gc_sys;
@@ -354,7 +354,7 @@ static void ma_stats_read_gauges(struct memarena_memstats *ms)
 		for (h = ma_heap_next(NULL); h; h = ma_heap_next(h))
 			ms->by_size[c].spans += READ_ONCE(h->central[c].nspans);
 	}
-	ma_arena_count_spans(ms->by_size);
+	ma_user_arena_count_spans(ms->by_size);
 	for_each_possible_cpu(cpu) {
 		m = per_cpu_ptr(ma_mcaches, cpu);
 		for (c = 1; c < MA_NUM_SIZE_CLASSES; c++) {
@@ -422,7 +422,7 @@ void memarena_read_memstats(struct memarena_memstats *ms)
 	ms->mcache_sys = (u64)ma_mcache_size * num_possible_cpus();
 	ms->mcache_inuse = (u64)ma_mcache_size * num_online_cpus();
 	ms->mcache_bound = ma_mcache_bytes_bound;
-	ms->arenas = ma_arena_count();
+	ms->arenas = ma_user_arena_count();
 	ms->other_sys = ma_other_sys_bytes(ms->arenas) +
 			ma_mprof_sys(&ms->buck_hash_sys);
 
@@ -466,7 +466,7 @@ void ma_stats_cpu(unsigned int cpu, struct ma_cpu_stats *st)
 /**
  * ma_other_sys_bytes() - OtherSys: memarena's own memory outside the heap,
  * but the heap profile's (ma_mprof_sys())
- * @arenas: number of memarena_arena structures
+ * @user_arenas: number of user arenas (struct memarena_arena)
  *
  * The module image (text, data and bss), the arena structures, the
  * table of node heaps and the per-CPU drain work items.  Span structures,
@@ -476,16 +476,16 @@ void ma_stats_cpu(unsigned int cpu, struct ma_cpu_stats *st)
  * Context: Any context.
  * Return: bytes.
  */
-u64 ma_other_sys_bytes(u64 arenas)
+u64 ma_other_sys_bytes(u64 user_arenas)
 {
 	u64 bytes = (u64)sizeof(struct work_struct) * num_possible_cpus();
 
 #ifdef __KERNEL__
-	bytes += arenas * kmalloc_size_roundup(sizeof(struct memarena_arena));
+	bytes += user_arenas * kmalloc_size_roundup(sizeof(struct memarena_arena));
 	bytes += kmalloc_size_roundup(nr_node_ids * sizeof(*ma_heaps));
 	bytes += ma_module_bytes(THIS_MODULE);
 #else
-	bytes += arenas * sizeof(struct memarena_arena);
+	bytes += user_arenas * sizeof(struct memarena_arena);
 #endif
 	return bytes;
 }

@@ -172,23 +172,23 @@ static unsigned int mcache_cap(unsigned int cls)
 
 static struct ma_heap_arena *ha_first(void)
 {
-	return list_first_entry(&ma_heap.arenas, struct ma_heap_arena, node);
+	return list_first_entry(&ma_heap.heap_arenas, struct ma_heap_arena, node);
 }
 
 static struct ma_heap_arena *last_harena(void)
 {
-	return list_entry(ma_heap.arenas.prev, struct ma_heap_arena, node);
+	return list_entry(ma_heap.heap_arenas.prev, struct ma_heap_arena, node);
 }
 
 /* The order mheap.c should pick for a new heap arena: a quarter of sys. */
 static unsigned int expected_grow_order(u64 sys, unsigned int npages)
 {
 	unsigned long sys_pages = sys >> PAGE_SHIFT;
-	unsigned int order = MA_ARENA_MIN_ORDER;
+	unsigned int order = MA_HEAP_ARENA_MIN_ORDER;
 
-	while (order < MA_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 4)
+	while (order < MA_HEAP_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 4)
 		order++;
-	while (order < MA_ARENA_MAX_ORDER && (1UL << order) < npages)
+	while (order < MA_HEAP_ARENA_MAX_ORDER && (1UL << order) < npages)
 		order++;
 	return order;
 }
@@ -590,14 +590,14 @@ TEST_F(ma, heap_carve_direct)
 		ma_heap_free(s[--n]);
 	ASSERT_STATE_OK(MA_CHECK_COOKIES);
 	ASSERT_IDLE();
-	for (i = 0; i < MA_ARENA_MAX_PAGES; i++) {
+	for (i = 0; i < MA_HEAP_ARENA_MAX_PAGES; i++) {
 		struct ma_span *f;
 
 		list_for_each_entry(f, &ma_heap.free[i], list)
 			free_spans++;
 	}
-	ASSERT_EQ(ma_heap.narenas, free_spans);
-	list_for_each_entry(ha, &ma_heap.arenas, node) {
+	ASSERT_EQ(ma_heap.nheap_arenas, free_spans);
+	list_for_each_entry(ha, &ma_heap.heap_arenas, node) {
 		ASSERT_EQ(1U << ha->order, ha->spans[0]->npages);
 	}
 }
@@ -622,14 +622,14 @@ TEST_F(ma, heap_lock_holds_bounded)
 	enum { N = 4 * MA_FREE_BATCH + 1, M = MA_CARVE_SCAN + 4 };
 	struct ma_span *s[4 * M + 4], *t, *fit, *rest;
 	struct ma_heap_arena *ha;
-	unsigned long narenas;
+	unsigned long nharenas;
 	unsigned int i, pages;
 	LIST_HEAD(spans);
 
 	/* One heap arena of 512 pages, free. */
 	t = ma_heap_alloc(&ma_heap, 512, 1, MA_SPAN_LARGE, GFP_KERNEL);
 	ASSERT_TRUE(t != NULL);
-	ASSERT_EQ(1, ma_heap.narenas);
+	ASSERT_EQ(1, ma_heap.nheap_arenas);
 	ma_heap_free(t);
 	/*
 	 * Carved page by page from its base: pages 4i kept, 4i+1 and 4i+2
@@ -662,13 +662,13 @@ TEST_F(ma, heap_lock_holds_bounded)
 	ASSERT_EQ(2, fit->npages);
 	ASSERT_STATE_OK(MA_CHECK_COOKIES);
 
-	narenas = ma_heap.narenas;
+	nharenas = ma_heap.nheap_arenas;
 	t = ma_heap_alloc(&ma_heap, 2, 2, MA_SPAN_LARGE, GFP_KERNEL);
 	ASSERT_TRUE(t != NULL);
 	ASSERT_EQ(0, (t->base >> PAGE_SHIFT) % 2);
 	ASSERT_NE(ha, t->harena)
 		TH_LOG("the carve looked past %u misaligned spans", M);
-	ASSERT_EQ(narenas + 1, ma_heap.narenas);
+	ASSERT_EQ(nharenas + 1, ma_heap.nheap_arenas);
 	ASSERT_EQ(MA_SPAN_FREE, fit->state);
 
 	ma_heap_free(t);
@@ -735,7 +735,7 @@ TEST_F(ma, grown_arena_is_not_reclaimed_before_its_carve)
 	p = memarena_alloc(9 * PAGE_SIZE, GFP_KERNEL);
 	ma_shim_lock_hook = NULL;
 	ASSERT_TRUE(p != NULL);
-	ASSERT_EQ(1, ma_heap.narenas);
+	ASSERT_EQ(1, ma_heap.nheap_arenas);
 	TH_LOG("%u idle arenas reclaimed during the allocation", reclaimed);
 	memarena_free(p);
 	ASSERT_CONSISTENT();
@@ -746,51 +746,51 @@ TEST_F(ma, heap_growth_policy)
 {
 	enum { N = 4096 };
 	void **p = calloc(N, sizeof(*p));
-	unsigned long narenas;
+	unsigned long nharenas;
 	unsigned int n = 0, i;
 	struct ma_heap_arena *ha;
 	struct ma_span *s;
 	u64 sys;
 
 	ASSERT_TRUE(p != NULL);
-	ASSERT_EQ(0, ma_heap.narenas);
+	ASSERT_EQ(0, ma_heap.nheap_arenas);
 	ASSERT_EQ(0, ma_heap.sys);
-	while (ma_heap.narenas < 14) {
+	while (ma_heap.nheap_arenas < 14) {
 		ASSERT_LT(n, N);
-		narenas = ma_heap.narenas;
+		nharenas = ma_heap.nheap_arenas;
 		sys = ma_heap.sys;
 		p[n] = memarena_alloc(9 * PAGE_SIZE, GFP_KERNEL);	/* 9 pages */
 		ASSERT_TRUE(p[n] != NULL);
 		n++;
-		if (ma_heap.narenas == narenas)
+		if (ma_heap.nheap_arenas == nharenas)
 			continue;
-		ASSERT_EQ(narenas + 1, ma_heap.narenas);
+		ASSERT_EQ(nharenas + 1, ma_heap.nheap_arenas);
 		ha = last_harena();
 		ASSERT_EQ(expected_grow_order(sys, 9), ha->order)
-			TH_LOG("arena %lu with sys %llu", narenas, sys);
+			TH_LOG("arena %lu with sys %llu", nharenas, sys);
 		ASSERT_EQ(sys + (PAGE_SIZE << ha->order), ma_heap.sys);
 		/* It grew because nothing fitted: no 9-page hole elsewhere. */
-		for (i = 8; i < MA_ARENA_MAX_PAGES; i++)
+		for (i = 8; i < MA_HEAP_ARENA_MAX_PAGES; i++)
 			list_for_each_entry(s, &ma_heap.free[i], list) {
 				ASSERT_TRUE(s->harena == ha)
 					TH_LOG("heap grew with a free %u-page span", s->npages);
 			}
 	}
-	ASSERT_EQ(MA_ARENA_MIN_ORDER,
-		  list_first_entry(&ma_heap.arenas, struct ma_heap_arena, node)->order);
-	ASSERT_EQ(MA_ARENA_MAX_ORDER, last_harena()->order);
+	ASSERT_EQ(MA_HEAP_ARENA_MIN_ORDER,
+		  list_first_entry(&ma_heap.heap_arenas, struct ma_heap_arena, node)->order);
+	ASSERT_EQ(MA_HEAP_ARENA_MAX_ORDER, last_harena()->order);
 	ASSERT_CONSISTENT();
 
 	/* Under fragmentation the heap falls back to smaller blocks... */
-	ma_shim_page_max_order = MA_ARENA_MIN_ORDER;
-	narenas = ma_heap.narenas;
-	while (ma_heap.narenas == narenas) {
+	ma_shim_page_max_order = MA_HEAP_ARENA_MIN_ORDER;
+	nharenas = ma_heap.nheap_arenas;
+	while (ma_heap.nheap_arenas == nharenas) {
 		ASSERT_LT(n, N);
 		p[n] = memarena_alloc(9 * PAGE_SIZE, GFP_KERNEL);
 		ASSERT_TRUE(p[n] != NULL);
 		n++;
 	}
-	ASSERT_EQ(MA_ARENA_MIN_ORDER, last_harena()->order);
+	ASSERT_EQ(MA_HEAP_ARENA_MIN_ORDER, last_harena()->order);
 	/* ...and a request needing a bigger block fails cleanly. */
 	sys = ma_heap.sys;
 	ma_shim_fault_fired();
@@ -1025,11 +1025,11 @@ TEST_F(ma, drain)
 /* --- arenas -------------------------------------------------------------- */
 
 struct arena_walk {
-	struct ma_arena_info info[8];
+	struct ma_user_arena_info info[8];
 	unsigned int n, stop_at;	/* stop_at: refuse the n-th (1-based) */
 };
 
-static int arena_walk_fn(const struct ma_arena_info *info, void *arg)
+static int arena_walk_fn(const struct ma_user_arena_info *info, void *arg)
 {
 	struct arena_walk *w = arg;
 
@@ -1040,7 +1040,7 @@ static int arena_walk_fn(const struct ma_arena_info *info, void *arg)
 }
 
 /*
- * ma_arena_for_each() (GET_ARENAS): arenas in order of creation, each
+ * ma_user_arena_for_each() (GET_ARENAS): arenas in order of creation, each
  * with its counters and the spans and bytes it holds; a walk stopped by
  * a full message resumes at the arena it refused, and one destroyed
  * meanwhile is not seen again.
@@ -1066,7 +1066,7 @@ TEST_F(ma, arena_walk)
 	memarena_free(small[0]);
 
 	w.stop_at = 2;
-	ASSERT_EQ(-EMSGSIZE, ma_arena_for_each(&next, arena_walk_fn, &w));
+	ASSERT_EQ(-EMSGSIZE, ma_user_arena_for_each(&next, arena_walk_fn, &w));
 	ASSERT_EQ(1, w.n);
 	ASSERT_STREQ("walk-a", w.info[0].name);
 	ASSERT_EQ(a->id + 1, next);
@@ -1074,7 +1074,7 @@ TEST_F(ma, arena_walk)
 
 	arena_del(a);			/* already reported */
 	w.stop_at = 0;
-	ASSERT_EQ(0, ma_arena_for_each(&next, arena_walk_fn, &w));
+	ASSERT_EQ(0, ma_user_arena_for_each(&next, arena_walk_fn, &w));
 	ASSERT_EQ(3, w.n);
 	ASSERT_STREQ("walk-b", w.info[1].name);
 	ASSERT_STREQ("walk-c", w.info[2].name);
@@ -1093,7 +1093,7 @@ TEST_F(ma, arena_walk)
 	memarena_free(large);
 	w.n = 0;
 	next = 1;
-	ASSERT_EQ(0, ma_arena_for_each(&next, arena_walk_fn, &w));
+	ASSERT_EQ(0, ma_user_arena_for_each(&next, arena_walk_fn, &w));
 	ASSERT_EQ(2, w.n);
 	ASSERT_EQ(1, w.info[0].spans);
 	arena_del(b);
@@ -1129,7 +1129,7 @@ TEST_F(ma, arenas)
 	ASSERT_EQ(-ENOMEM, PTR_ERR(memarena_arena_create("nomem")));
 	b = arena_new("b");
 	ASSERT_FALSE(IS_ERR(b));
-	ASSERT_EQ(2, ma_arena_count());
+	ASSERT_EQ(2, ma_user_arena_count());
 
 	for (i = 0; i < 10; i++) {
 		ga[i].p = memarena_alloc(100, GFP_KERNEL);
@@ -1211,14 +1211,14 @@ TEST_F(ma, arenas)
 	arena_del(a);
 	ASSERT_EQ(inuse1, ma_heap.inuse);
 	ASSERT_EQ(live1, live_objects());
-	ASSERT_EQ(1, ma_arena_count());
+	ASSERT_EQ(1, ma_user_arena_count());
 	for (i = 0; i < 50; i++) {
 		ASSERT_TRUE(intact(ob[i].p, ob[i].size, ob[i].seed));
 	}
 	ASSERT_CONSISTENT();
 	arena_del(b);
 	ASSERT_EQ(inuse0, ma_heap.inuse);
-	ASSERT_EQ(0, ma_arena_count());
+	ASSERT_EQ(0, ma_user_arena_count());
 	memarena_arena_destroy(NULL);
 	memarena_arena_destroy(ERR_PTR(-ENOMEM));
 	for (i = 0; i < 10; i++) {
@@ -1389,7 +1389,7 @@ TEST_F(ma, release_pages_between_live_objects)
 	enum { N = 6000 };
 	struct obj *o = calloc(N, sizeof(*o));
 	u64 held, inuse, sys, released, bytes, pause = 0, total;
-	unsigned int i, n = 0, nruns = 0, narenas;
+	unsigned int i, n = 0, nruns = 0, nharenas;
 	struct ma_heap_arena *ha;
 	struct ma_span *s;
 	void *hole = NULL;
@@ -1415,7 +1415,7 @@ TEST_F(ma, release_pages_between_live_objects)
 	inuse = ma_heap.inuse;
 	held = ma_heap.sys - ma_heap.released;
 	ASSERT_LT(inuse + (1 << 20), held) TH_LOG("too few free pages to test");
-	narenas = ma_heap.narenas;
+	nharenas = ma_heap.nheap_arenas;
 
 	/* A small request takes about that much, from the largest spans. */
 	sys = ma_heap.sys;
@@ -1431,7 +1431,7 @@ TEST_F(ma, release_pages_between_live_objects)
 	ASSERT_EQ(held - inuse - 6 * PAGE_SIZE, total);
 	ASSERT_EQ(inuse, ma_heap.sys - ma_heap.released);
 	ASSERT_EQ(inuse, ma_heap.inuse);
-	ASSERT_EQ(narenas, ma_heap.narenas);	/* holes, arenas stay */
+	ASSERT_EQ(nharenas, ma_heap.nheap_arenas);	/* holes, arenas stay */
 	ASSERT_EQ(0, release_pages(U64_MAX, &nruns));
 	ASSERT_CONSISTENT();
 	ASSERT_TRUE(check_objs(o, n) == NULL);
@@ -1439,7 +1439,7 @@ TEST_F(ma, release_pages_between_live_objects)
 	       n, inuse >> 10, (held - inuse) >> 10, nruns);
 
 	/* A free into a hole is refused; the page is not touched. */
-	list_for_each_entry(ha, &ma_heap.arenas, node) {
+	list_for_each_entry(ha, &ma_heap.heap_arenas, node) {
 		s = ha->spans[0];
 		for (i = 0; i < 1U << ha->order; i += s->npages) {
 			s = ha->spans[i];
@@ -1466,7 +1466,7 @@ TEST_F(ma, release_pages_between_live_objects)
 		fill(o[n + i].p, o[n + i].size, o[n + i].seed);
 	}
 	n += N / 2;
-	ASSERT_GT(ma_heap.narenas, narenas);
+	ASSERT_GT(ma_heap.nheap_arenas, nharenas);
 	ASSERT_TRUE(ma_heap.sys == sys || ma_heap.released == 0)
 		TH_LOG("HeapSys grew by %llu with %llu released",
 		       ma_heap.sys - sys, ma_heap.released);
@@ -1484,7 +1484,7 @@ TEST_F(ma, release_pages_between_live_objects)
 	ha = ha_first();
 	held = (u64)((1U << ha->order) - ha->released_pages) << PAGE_SHIFT;
 	if (held) {
-		list_for_each_entry(ha, &ma_heap.arenas, node)
+		list_for_each_entry(ha, &ma_heap.heap_arenas, node)
 			held = min(held, (u64)((1U << ha->order) -
 					       ha->released_pages) << PAGE_SHIFT);
 		ASSERT_TRUE(ma_heap_release_one(&ma_heap, held - 1, &bytes, &pause) == NULL ||
@@ -1492,7 +1492,7 @@ TEST_F(ma, release_pages_between_live_objects)
 	}
 	while ((ha = ma_heap_release_one(&ma_heap, U64_MAX, &bytes, &pause)))
 		ma_heap_arena_free(ha);
-	ASSERT_EQ(0, ma_heap.narenas);
+	ASSERT_EQ(0, ma_heap.nheap_arenas);
 	ASSERT_EQ(ma_heap.sys, ma_heap.released);
 	ASSERT_CONSISTENT();
 	free(o);
@@ -2030,7 +2030,7 @@ TEST_F(ma, memstats_exact)
 	ASSERT_EQ(ma_heap.sys, ms.heap_sys);
 	ASSERT_EQ(1, ms.bad_frees);
 	ASSERT_EQ(1, ms.arenas);
-	ASSERT_EQ(ma_heap.narenas, ms.heap_arenas);
+	ASSERT_EQ(ma_heap.nheap_arenas, ms.heap_arenas);
 	ASSERT_EQ(1360224, ms.mcache_bound);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 		cached += ma_cached_objs(cpu);
@@ -2117,7 +2117,7 @@ TEST_F(ma, memory_above_high_memory)
 	ASSERT_TRUE(memarena_alloc(64, GFP_KERNEL) == NULL);
 	ASSERT_TRUE(memarena_alloc(1 << 20, GFP_KERNEL) == NULL);
 	ASSERT_EQ(0, ma_heap.sys);
-	ASSERT_EQ(0, ma_heap.narenas);
+	ASSERT_EQ(0, ma_heap.nheap_arenas);
 	ASSERT_EQ(0, live_objects());
 	ASSERT_CONSISTENT();
 	high_memory = saved;
@@ -2172,19 +2172,19 @@ TEST_F(ma, race_span_structs_do_not_grow_heap)
 
 	x = memarena_alloc(9 * PAGE_SIZE, GFP_KERNEL);
 	ASSERT_TRUE(x != NULL);
-	ASSERT_EQ(1, ma_heap.narenas);
+	ASSERT_EQ(1, ma_heap.nheap_arenas);
 	hook_countdown = 1;	/* the carve (enough structures: no reserve) */
 	ma_shim_lock_hook = carve_until_short;
 	p = memarena_alloc(9 * PAGE_SIZE, GFP_KERNEL);
 	ma_shim_lock_hook = NULL;
 	ASSERT_TRUE(p != NULL);
 	ASSERT_GT(hook_nspans, 0);
-	for (i = 0; i < MA_ARENA_MAX_PAGES; i++) {
+	for (i = 0; i < MA_HEAP_ARENA_MAX_PAGES; i++) {
 		list_for_each_entry(f, &ma_heap.free[i], list)
 			if (f->harena == ha_first() && f->npages > biggest)
 				biggest = f->npages;
 	}
-	EXPECT_EQ(1, ma_heap.narenas)
+	EXPECT_EQ(1, ma_heap.nheap_arenas)
 		TH_LOG("the heap grew for 9 pages that fitted: they went to the old arena (%u free pages left), the new %lu-KiB one is unused (%s)",
 		       biggest, (PAGE_SIZE << last_harena()->order) >> 10,
 		       last_harena()->spans[0]->state == MA_SPAN_FREE &&
@@ -2309,7 +2309,7 @@ TEST_F(ma, numa_nodes)
 	EXPECT_GT(g1.sys, 0);
 	EXPECT_EQ(g0.sys + g1.sys, ms.heap_sys);
 	EXPECT_EQ(g0.inuse + g1.inuse, ms.heap_inuse);
-	EXPECT_EQ(g0.narenas + g1.narenas, ms.heap_arenas);
+	EXPECT_EQ(g0.nheap_arenas + g1.nheap_arenas, ms.heap_arenas);
 
 	for (cpu = 0; cpu < 2; cpu++)
 		for (i = 0; i < ARRAY_SIZE(sizes); i++)

@@ -7,7 +7,7 @@
 
 static char msg[512];
 
-#define MA_INDEX_GRANULE_PAGES	(1UL << MA_ARENA_MIN_ORDER)
+#define MA_INDEX_GRANULE_PAGES	(1UL << MA_HEAP_ARENA_MIN_ORDER)
 
 #define CHECK(cond, fmt, ...) do {					\
 	if (!(cond)) {							\
@@ -35,23 +35,23 @@ struct tally {
 	bool busy_seen;			/* an arena with pages in use */
 };
 
-static bool is_arena_central(const struct ma_central *c,
-			     struct memarena_arena *const *arenas,
-			     unsigned int narenas)
+static bool is_user_arena_central(const struct ma_central *c,
+			     struct memarena_arena *const *user_arenas,
+			     unsigned int nuser_arenas)
 {
 	unsigned int i;
 
 	if (c->heap && c == &c->heap->central[c->class])
 		return true;
-	for (i = 0; i < narenas; i++)
-		if (c == &arenas[i]->central[c->class])
+	for (i = 0; i < nuser_arenas; i++)
+		if (c == &user_arenas[i]->central[c->class])
 			return true;
 	return false;
 }
 
 static const char *check_small(const struct ma_span *s, unsigned int flags,
-			       struct memarena_arena *const *arenas,
-			       unsigned int narenas)
+			       struct memarena_arena *const *user_arenas,
+			       unsigned int nuser_arenas)
 {
 	unsigned int cls = s->class, size, i, n = 0;
 	void *obj;
@@ -62,7 +62,7 @@ static const char *check_small(const struct ma_span *s, unsigned int flags,
 	      s->base, s->npages, cls);
 	CHECK(s->nelems == ma_class_nobjs[cls], "span %#lx", s->base);
 	CHECK(s->central && s->central->class == cls, "span %#lx", s->base);
-	CHECK(is_arena_central(s->central, arenas, narenas),
+	CHECK(is_user_arena_central(s->central, user_arenas, nuser_arenas),
 	      "span %#lx: central of an unknown arena", s->base);
 	CHECK(!s->owner, "span %#lx", s->base);
 	if (size > PAGE_SIZE && is_power_of_2(size))
@@ -89,15 +89,15 @@ static const char *check_small(const struct ma_span *s, unsigned int flags,
 }
 
 static const char *check_harena(struct ma_heap_arena *ha, unsigned int flags,
-				struct memarena_arena *const *arenas,
-				unsigned int narenas, struct tally *t)
+				struct memarena_arena *const *user_arenas,
+				unsigned int nuser_arenas, struct tally *t)
 {
 	unsigned int npages = 1U << ha->order, p = 0, i;
 	unsigned int inuse_pages = 0, released_pages = 0;
 	bool prev_free = false, prev_released = false;
 	struct ma_span *s;
 
-	CHECK(ha->order >= MA_ARENA_MIN_ORDER && ha->order <= MA_ARENA_MAX_ORDER,
+	CHECK(ha->order >= MA_HEAP_ARENA_MIN_ORDER && ha->order <= MA_HEAP_ARENA_MAX_ORDER,
 	      "order %u", ha->order);
 	CHECK(!(ha->base & ((PAGE_SIZE << ha->order) - 1)),
 	      "heap arena %#lx not aligned to its size", ha->base);
@@ -149,7 +149,7 @@ static const char *check_harena(struct ma_heap_arena *ha, unsigned int flags,
 				CHECK(ha->spans[p + i] == s,
 				      "span %#lx: page %u maps elsewhere", s->base, i);
 			if (s->state == MA_SPAN_SMALL) {
-				TRY(check_small(s, flags, arenas, narenas));
+				TRY(check_small(s, flags, user_arenas, nuser_arenas));
 				t->small_spans++;
 				t->nalloc[s->class] += s->nalloc;
 			} else {
@@ -237,7 +237,7 @@ static const char *check_central(struct ma_central *c, unsigned int cls,
 	return NULL;
 }
 
-static const char *check_arena(struct memarena_arena *a, unsigned long *nsmall,
+static const char *check_user_arena(struct memarena_arena *a, unsigned long *nsmall,
 			       unsigned long *nlarge)
 {
 	u64 objs = 0, bytes = 0;
@@ -364,22 +364,22 @@ static const char *check_index(void)
 				continue;
 			leaves++;
 			for (l3 = 0; l3 < MA_INDEX_NODE_SIZE; l3++)
-				entries += !!ma_index[l1]->leaf[l2]->arena[l3];
+				entries += !!ma_index[l1]->leaf[l2]->harena[l3];
 		}
 	}
 	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h))
-	list_for_each_entry(ha, &h->arenas, node) {
-		n = 1UL << (ha->order - MA_ARENA_MIN_ORDER);
+	list_for_each_entry(ha, &h->heap_arenas, node) {
+		n = 1UL << (ha->order - MA_HEAP_ARENA_MIN_ORDER);
 		for (g = 0; g < n; g++) {
-			key = ((ha->base - PAGE_OFFSET) >> MA_ARENA_MIN_SHIFT) + g;
+			key = ((ha->base - PAGE_OFFSET) >> MA_HEAP_ARENA_MIN_SHIFT) + g;
 			l1 = key >> (2 * MA_INDEX_NODE_BITS);
 			l2 = (key >> MA_INDEX_NODE_BITS) & MA_INDEX_NODE_MASK;
 			l3 = key & MA_INDEX_NODE_MASK;
 			CHECK(l1 < ma_index_l1_size && ma_index[l1] &&
 			      ma_index[l1]->leaf[l2] &&
-			      ma_index[l1]->leaf[l2]->arena[l3],
+			      ma_index[l1]->leaf[l2]->harena[l3],
 			      "heap arena %#lx: no index entry %lu", ha->base, g);
-			other = ma_index[l1]->leaf[l2]->arena[l3];
+			other = ma_index[l1]->leaf[l2]->harena[l3];
 			if (other == ha) {
 				granules++;
 				continue;
@@ -389,12 +389,12 @@ static const char *check_index(void)
 			 * newer heap arena inside this one's range: that one's
 			 * entry, and none of this one's pages left there.
 			 */
-			CHECK(other->base <= ha->base + (g << MA_ARENA_MIN_SHIFT) &&
-			      ha->base + ((g + 1) << MA_ARENA_MIN_SHIFT) <=
+			CHECK(other->base <= ha->base + (g << MA_HEAP_ARENA_MIN_SHIFT) &&
+			      ha->base + ((g + 1) << MA_HEAP_ARENA_MIN_SHIFT) <=
 			      other->base + (PAGE_SIZE << other->order),
 			      "heap arena %#lx: index entry %lu points elsewhere",
 			      ha->base, g);
-			first = g << (MA_ARENA_MIN_SHIFT - PAGE_SHIFT);
+			first = g << (MA_HEAP_ARENA_MIN_SHIFT - PAGE_SHIFT);
 			CHECK(find_next_zero_bit(ha->released, first + MA_INDEX_GRANULE_PAGES,
 						 first) >= first + MA_INDEX_GRANULE_PAGES,
 			      "heap arena %#lx: entry %lu taken over with pages held",
@@ -445,12 +445,12 @@ static const char *check_counts(const struct tally *t)
 
 /* The checks of one node's heap; @t gets its tally. */
 static const char *check_heap(struct ma_heap *h,
-			      struct memarena_arena *const *arenas,
-			      unsigned int narenas, unsigned int flags,
+			      struct memarena_arena *const *user_arenas,
+			      unsigned int nuser_arenas, unsigned int flags,
 			      struct tally *t, unsigned long *nsmall)
 {
 	struct ma_fixalloc *f = &h->spanalloc;
-	unsigned long nlisted = 0, n, narena = 0;
+	unsigned long nlisted = 0, n, nharenas = 0;
 	struct ma_heap_arena *ha;
 	struct page *page;
 	struct ma_span *s;
@@ -459,17 +459,17 @@ static const char *check_heap(struct ma_heap *h,
 
 	memset(t, 0, sizeof(*t));
 	gc = PAGE_SIZE << get_order(sizeof(*h));
-	list_for_each_entry(ha, &h->arenas, node) {
+	list_for_each_entry(ha, &h->heap_arenas, node) {
 		CHECK(ha->heap == h, "heap arena %#lx on node %d's list", ha->base,
 		      h->nid);
-		TRY(check_harena(ha, flags, arenas, narenas, t));
+		TRY(check_harena(ha, flags, user_arenas, nuser_arenas, t));
 		gc += PAGE_SIZE << ha->meta_order;
-		narena++;
+		nharenas++;
 	}
 	CHECK(gc == h->gc_sys, "node %d: gc_sys %llu, expected %llu", h->nid,
 	      h->gc_sys, gc);
-	CHECK(narena == h->narenas, "%lu heap arenas listed, narenas %lu",
-	      narena, h->narenas);
+	CHECK(nharenas == h->nheap_arenas, "%lu heap arenas listed, nheap_arenas %lu",
+	      nharenas, h->nheap_arenas);
 	/*
 	 * HeapSys grows only by what a new arena could not take from released
 	 * capacity: the heap holds exactly its arenas' pages not released.
@@ -485,7 +485,7 @@ static const char *check_heap(struct ma_heap *h,
 	      "node %d: %lu spans in use, nspans %lu", h->nid,
 	      t->small_spans + t->large, h->nspans);
 
-	for (i = 0; i < MA_ARENA_MAX_PAGES; i++) {
+	for (i = 0; i < MA_HEAP_ARENA_MAX_PAGES; i++) {
 		CHECK(test_bit(i, h->nonempty) == !list_empty(&h->free[i]),
 		      "nonempty bit %u", i);
 		list_for_each_entry(s, &h->free[i], list) {
@@ -528,7 +528,7 @@ static const char *check_heap(struct ma_heap *h,
 	return NULL;
 }
 
-const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
+const char *ma_check(struct memarena_arena *const *user_arenas, unsigned int nuser_arenas,
 		     unsigned int flags)
 {
 	unsigned long nsmall = 0, nlarge = 0, small = 0, owned_large = 0;
@@ -542,7 +542,7 @@ const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
 		CHECK(ma_heaps[nid] && ma_heaps[nid]->nid == nid,
 		      "heap of node %d missing or misnumbered", nid);
 	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h)) {
-		TRY(check_heap(h, arenas, narenas, flags, &t, &nsmall));
+		TRY(check_heap(h, user_arenas, nuser_arenas, flags, &t, &nsmall));
 		small += t.small_spans;
 		owned_large += t.owned_large;
 		total.large += t.large;
@@ -550,14 +550,14 @@ const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
 		for (i = 0; i < MA_NUM_SIZE_CLASSES; i++)
 			total.nalloc[i] += t.nalloc[i];
 	}
-	for (i = 0; i < narenas; i++)
-		TRY(check_arena(arenas[i], &nsmall, &nlarge));
+	for (i = 0; i < nuser_arenas; i++)
+		TRY(check_user_arena(user_arenas[i], &nsmall, &nlarge));
 	CHECK(nsmall == small, "%lu spans on centrals, %lu small spans",
 	      nsmall, small);
 	CHECK(nlarge == owned_large, "%lu on arena lists, %lu owned large spans",
 	      nlarge, owned_large);
-	CHECK(ma_arena_count() == narenas, "%lu arenas exist, %u given",
-	      ma_arena_count(), narenas);
+	CHECK(ma_user_arena_count() == nuser_arenas, "%lu user arenas exist, %u given",
+	      ma_user_arena_count(), nuser_arenas);
 
 	TRY(check_index());
 	TRY(check_mcaches());
@@ -576,7 +576,7 @@ const char *ma_check_idle(void)
 	      ma_shim_kmemleak_objects);
 	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h)) {
 		CHECK(h->inuse == 0, "node %d: inuse %llu", h->nid, h->inuse);
-		list_for_each_entry(ha, &h->arenas, node) {
+		list_for_each_entry(ha, &h->heap_arenas, node) {
 			CHECK(!ha->inuse_pages, "heap arena %#lx", ha->base);
 			if (ha->released_pages)
 				continue;	/* free and released spans alternate */

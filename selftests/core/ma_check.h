@@ -30,7 +30,7 @@
  * @arenas' large lists and statistics.  @arenas must be every
  * memarena_arena that exists.  Returns NULL, or what is wrong.
  */
-const char *ma_check(struct memarena_arena *const *arenas, unsigned int narenas,
+const char *ma_check(struct memarena_arena *const *user_arenas, unsigned int nuser_arenas,
 		     unsigned int flags);
 
 /*

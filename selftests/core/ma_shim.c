@@ -927,7 +927,7 @@ void ma_mprof_free(struct ma_span *s, const void *p)
 {
 }
 
-void ma_mprof_arena_destroy(struct memarena_arena *owner)
+void ma_mprof_user_arena_destroy(struct memarena_arena *owner)
 {
 }
 

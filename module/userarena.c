@@ -16,12 +16,12 @@
 #include <linux/string.h>
 #endif
 
-static LIST_HEAD(ma_arenas);		/* in order of creation: by id */
-static DEFINE_SPINLOCK(ma_arenas_lock);
-static unsigned long ma_narenas;
-static u64 ma_arenas_last_id;		/* ma_arenas_lock */
+static LIST_HEAD(ma_user_arenas);		/* in order of creation: by id */
+static DEFINE_SPINLOCK(ma_user_arenas_lock);
+static unsigned long ma_nuser_arenas;
+static u64 ma_user_arenas_last_id;		/* ma_user_arenas_lock */
 
-static void ma_arena_account(struct memarena_arena *a, long objs, long bytes)
+static void ma_user_arena_account(struct memarena_arena *a, long objs, long bytes)
 {
 	if (objs > 0)
 		atomic64_add(objs, &a->mallocs);
@@ -56,11 +56,11 @@ struct memarena_arena *memarena_arena_create(const char *name)
 	for (cls = 0; cls < MA_NUM_SIZE_CLASSES; cls++)
 		ma_central_init(&a->central[cls], cls, a, NULL);
 
-	spin_lock_bh(&ma_arenas_lock);
-	a->id = ++ma_arenas_last_id;
-	list_add_tail(&a->node, &ma_arenas);
-	ma_narenas++;
-	spin_unlock_bh(&ma_arenas_lock);
+	spin_lock_bh(&ma_user_arenas_lock);
+	a->id = ++ma_user_arenas_last_id;
+	list_add_tail(&a->node, &ma_user_arenas);
+	ma_nuser_arenas++;
+	spin_unlock_bh(&ma_user_arenas_lock);
 	return a;
 }
 EXPORT_SYMBOL_GPL(memarena_arena_create);
@@ -98,7 +98,7 @@ void *memarena_arena_alloc(struct memarena_arena *arena, size_t size,
 	ma_obj_init(p, ma_class_size[cls], gfp);
 	ma_checkers_alloc(p, size, ma_class_size[cls], gfp);
 	ma_mcache_count(cls, 1, 0);
-	ma_arena_account(arena, 1, ma_class_size[cls]);
+	ma_user_arena_account(arena, 1, ma_class_size[cls]);
 	if (ma_mprof_tick(ma_class_size[cls]))
 		ma_mprof_alloc(p, ma_class_size[cls], arena, _RET_IP_);
 	return p;
@@ -106,13 +106,13 @@ void *memarena_arena_alloc(struct memarena_arena *arena, size_t size,
 EXPORT_SYMBOL_GPL(memarena_arena_alloc);
 
 /**
- * ma_arena_free_small() - memarena_free() of a small arena object
+ * ma_user_arena_free_small() - memarena_free() of a small arena object
  * @s: its span, SMALL, owned by an arena
  * @p: the object, validated, carrying its free cookie
  *
  * Context: Any context but NMI.
  */
-void ma_arena_free_small(struct ma_central *c, struct ma_span *s, void *p)
+void ma_user_arena_free_small(struct ma_central *c, struct ma_span *s, void *p)
 {
 	unsigned int cls = c->class;
 	LIST_HEAD(empty);
@@ -123,17 +123,17 @@ void ma_arena_free_small(struct ma_central *c, struct ma_span *s, void *p)
 	}
 	/* Counted before the span may leave HeapInuse: see stats.c. */
 	ma_mcache_count(cls, -1, 0);
-	ma_arena_account(c->owner, -1, -(long)ma_class_size[cls]);
+	ma_user_arena_account(c->owner, -1, -(long)ma_class_size[cls]);
 	ma_heap_free_list(&empty);
 }
 
 /**
- * ma_arena_free_large() - unlink a large arena object being freed
+ * ma_user_arena_free_large() - unlink a large arena object being freed
  * @s: its span, claimed by the caller
  *
  * Context: Any context but NMI.
  */
-void ma_arena_free_large(struct ma_span *s)
+void ma_user_arena_free_large(struct ma_span *s)
 {
 	struct memarena_arena *a = s->owner;
 	unsigned long flags;
@@ -143,7 +143,7 @@ void ma_arena_free_large(struct ma_span *s)
 	a->nlarge--;
 	a->large_bytes -= (u64)s->npages << PAGE_SHIFT;
 	spin_unlock_irqrestore(&a->lock, flags);
-	ma_arena_account(a, -1, -((long)s->npages << PAGE_SHIFT));
+	ma_user_arena_account(a, -1, -((long)s->npages << PAGE_SHIFT));
 	s->owner = NULL;
 }
 
@@ -167,13 +167,13 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 
 	if (IS_ERR_OR_NULL(arena))
 		return;
-	spin_lock_bh(&ma_arenas_lock);
+	spin_lock_bh(&ma_user_arenas_lock);
 	list_del(&arena->node);
-	ma_narenas--;
-	spin_unlock_bh(&ma_arenas_lock);
+	ma_nuser_arenas--;
+	spin_unlock_bh(&ma_user_arenas_lock);
 
 	/* While the objects' spans are still the arena's. */
-	ma_mprof_arena_destroy(arena);
+	ma_mprof_user_arena_destroy(arena);
 	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++)
 		ma_central_release_all(&arena->central[cls]);
 
@@ -219,10 +219,10 @@ void memarena_arena_get_stats(struct memarena_arena *arena,
 EXPORT_SYMBOL_GPL(memarena_arena_get_stats);
 
 /**
- * ma_arena_for_each() - call a function for each arena, in order of id
+ * ma_user_arena_for_each() - call a function for each arena, in order of id
  * @next_id: the first id to report; on return, the id to start from next
  *	time (one past the last arena @fn accepted)
- * @fn: called under ma_arenas_lock (softirqs off) for each arena with an
+ * @fn: called under ma_user_arenas_lock (softirqs off) for each arena with an
  *	id of at least *@next_id; a non-zero return stops the walk there,
  *	and that arena is reported again next time
  * @arg: passed to @fn
@@ -233,18 +233,18 @@ EXPORT_SYMBOL_GPL(memarena_arena_get_stats);
  * Context: Process or softirq context.
  * Return: 0 after the last arena, or what @fn returned.
  */
-int ma_arena_for_each(u64 *next_id,
-		      int (*fn)(const struct ma_arena_info *info, void *arg),
+int ma_user_arena_for_each(u64 *next_id,
+		      int (*fn)(const struct ma_user_arena_info *info, void *arg),
 		      void *arg)
 {
-	struct ma_arena_info info;
+	struct ma_user_arena_info info;
 	struct memarena_arena *a;
 	unsigned long flags;
 	unsigned int c;
 	int err = 0;
 
-	spin_lock_bh(&ma_arenas_lock);
-	list_for_each_entry(a, &ma_arenas, node) {
+	spin_lock_bh(&ma_user_arenas_lock);
+	list_for_each_entry(a, &ma_user_arenas, node) {
 		if (a->id < *next_id)
 			continue;
 		memcpy(info.name, a->name, sizeof(info.name));
@@ -268,35 +268,35 @@ int ma_arena_for_each(u64 *next_id,
 			break;
 		*next_id = a->id + 1;
 	}
-	spin_unlock_bh(&ma_arenas_lock);
+	spin_unlock_bh(&ma_user_arenas_lock);
 	return err;
 }
 
 /**
- * ma_arena_count() - number of arenas that exist
+ * ma_user_arena_count() - number of arenas that exist
  *
  * Context: Any context.
  * Return: the count.
  */
-unsigned long ma_arena_count(void)
+unsigned long ma_user_arena_count(void)
 {
-	return READ_ONCE(ma_narenas);
+	return READ_ONCE(ma_nuser_arenas);
 }
 
 /**
- * ma_arena_count_spans() - add every arena's spans per class
+ * ma_user_arena_count_spans() - add every arena's spans per class
  * @by_size: ->spans incremented by the spans of each class
  *
  * Context: Process or softirq context.
  */
-void ma_arena_count_spans(struct memarena_class_stats *by_size)
+void ma_user_arena_count_spans(struct memarena_class_stats *by_size)
 {
 	struct memarena_arena *a;
 	unsigned int c;
 
-	spin_lock_bh(&ma_arenas_lock);
-	list_for_each_entry(a, &ma_arenas, node)
+	spin_lock_bh(&ma_user_arenas_lock);
+	list_for_each_entry(a, &ma_user_arenas, node)
 		for (c = 1; c < MA_NUM_SIZE_CLASSES; c++)
 			by_size[c].spans += READ_ONCE(a->central[c].nspans);
-	spin_unlock_bh(&ma_arenas_lock);
+	spin_unlock_bh(&ma_user_arenas_lock);
 }

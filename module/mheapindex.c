@@ -20,7 +20,7 @@ static DEFINE_SPINLOCK(ma_index_lock);
 static void ma_index_key(unsigned long addr, unsigned long *l1,
 			 unsigned long *l2, unsigned long *l3)
 {
-	unsigned long key = (addr - PAGE_OFFSET) >> MA_ARENA_MIN_SHIFT;
+	unsigned long key = (addr - PAGE_OFFSET) >> MA_HEAP_ARENA_MIN_SHIFT;
 
 	*l1 = key >> (2 * MA_INDEX_NODE_BITS);
 	*l2 = (key >> MA_INDEX_NODE_BITS) & MA_INDEX_NODE_MASK;
@@ -87,7 +87,7 @@ void ma_index_unprepare(struct ma_index_nodes *nodes)
  *	may have built the path since: then they stay unused); the ones
  *	used are set to NULL
  *
- * An arena is aligned to its size, at most MA_ARENA_MAX_ORDER, so it
+ * An arena is aligned to its size, at most MA_HEAP_ARENA_MAX_ORDER, so it
  * never straddles a leaf.
  *
  * Context: Any context; takes ma_index_lock (under a heap's lock).
@@ -117,7 +117,7 @@ void ma_index_set(struct ma_heap_arena *ha, struct ma_heap_arena *val,
 		nodes->leaf = NULL;
 		WRITE_ONCE(ma_index_sys, ma_index_sys + PAGE_SIZE);
 	}
-	n = 1UL << (ha->order - MA_ARENA_MIN_ORDER);
+	n = 1UL << (ha->order - MA_HEAP_ARENA_MIN_ORDER);
 	for (i = 0; i < n; i++) {
 		/*
 		 * Pages of an arena's holes go back to the buddy allocator,
@@ -126,9 +126,9 @@ void ma_index_set(struct ma_heap_arena *ha, struct ma_heap_arena *val,
 		 * new arena's entries replace the old one's, and the old one,
 		 * when it goes, must not clear them.
 		 */
-		if (!val && lf->arena[l3 + i] != ha)
+		if (!val && lf->harena[l3 + i] != ha)
 			continue;
-		smp_store_release(&lf->arena[l3 + i], val); /* see above */
+		smp_store_release(&lf->harena[l3 + i], val); /* see above */
 	}
 	spin_unlock_irqrestore(&ma_index_lock, flags);
 }
@@ -150,7 +150,7 @@ int ma_index_init(void)
 	 * block back and fails.
 	 */
 	top = (unsigned long)high_memory - PAGE_OFFSET;
-	ma_index_l1_size = DIV_ROUND_UP(top, 1UL << (MA_ARENA_MIN_SHIFT +
+	ma_index_l1_size = DIV_ROUND_UP(top, 1UL << (MA_HEAP_ARENA_MIN_SHIFT +
 						   2 * MA_INDEX_NODE_BITS));
 	ma_index = kcalloc(ma_index_l1_size, sizeof(*ma_index), GFP_KERNEL);
 	if (!ma_index)
