@@ -91,7 +91,7 @@ static inline void ma_checkers_alloc(const void *p, size_t size,
 	kmemleak_alloc(p, usable, 1, gfp);
 }
 
-/* An object of @usable bytes comes back (or its arena goes). */
+/* An object of @usable bytes comes back (or its user arena goes). */
 static inline void ma_checkers_free(const void *p, size_t usable)
 {
 	kmemleak_free(p);

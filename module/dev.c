@@ -6,7 +6,7 @@
  * the story for users.
  *
  * Files.  Opening needs CAP_SYS_ADMIN (the node is 0600 as well).  Every
- * open file is a struct ma_dev_file: a memarena_arena named "comm:pid"
+ * open file is a struct ma_dev_file: a user arena named "comm:pid"
  * after the opener, a table of the objects allocated through the file,
  * counters and limits.  Releasing the file frees every object it still
  * owns.  One mutex per file serialises its commands, so a command sees
@@ -21,7 +21,7 @@
  * changed.  No address reaches userspace.
  *
  * Where objects come from.  ALLOC without MEMARENA_DEV_F_CPU takes them
- * from the file's arena (memarena_arena_alloc(): the arena's own spans,
+ * from the file's user arena (memarena_arena_alloc(): its own spans,
  * freed at once by FREE_ALL and release).  With MEMARENA_DEV_F_CPU they
  * come from memarena_alloc() on that CPU, i.e. from that CPU's cache;
  * FREE with the flag frees on that CPU, into its cache.  The batch runs
@@ -91,7 +91,7 @@ MODULE_PARM_DESC(dev_max_bytes,
  * @size: live: bytes requested
  * @next: free: index of the next free slot, or MA_DEV_NIL
  * @usable: live: memarena_size() of @obj
- * @arena: live: @obj belongs to the file's arena
+ * @arena: live: @obj belongs to the file's user arena
  */
 struct ma_dev_slot {
 	void *obj;
@@ -107,12 +107,13 @@ struct ma_dev_slot {
 /*
  * struct ma_dev_file - one open /dev/memarena
  * @lock: serialises the commands; protects everything below
- * @arena: owns the objects allocated without MEMARENA_DEV_F_CPU
+ * @arena: the user arena that owns the objects allocated without
+ *	MEMARENA_DEV_F_CPU
  * @slots: the object table, @nslots entries
  * @free_head: first free slot, or MA_DEV_NIL
  * @max_objects, @max_bytes: the limits, read from the parameters at open
  * @st: the counters STATS reports (the limits are filled in there)
- * @name: the arena's name, "comm:pid" of the opener
+ * @name: the user arena's name, "comm:pid" of the opener
  */
 struct ma_dev_file {
 	struct mutex lock;		/* see the comment above */
@@ -132,7 +133,7 @@ struct ma_dev_job {
 	const struct memarena_dev_cmd *cmd;
 	void *ops;
 	u32 n;
-	bool fresh_arena;		/* FREE_ALL: leave arena objects */
+	bool fresh_arena;		/* FREE_ALL: leave f->arena's objects */
 	bool nowait;			/* io_uring's non-blocking issue */
 };
 
@@ -357,8 +358,8 @@ static long ma_dev_free_job(void *arg)
 
 /*
  * Free every object of the file, highest slot first (so that the free
- * list hands out low indexes first again).  Arena objects are only
- * forgotten if the caller destroys the arena (job->fresh_arena).
+ * list hands out low indexes first again).  User arena objects are only
+ * forgotten if the caller destroys the user arena (job->fresh_arena).
  */
 static long ma_dev_free_all_job(void *arg)
 {
@@ -492,10 +493,10 @@ static long ma_dev_cmd_free(struct ma_dev_file *f,
 }
 
 /*
- * FREE_ALL: objects of the CPU caches are freed one by one; the arena is
- * replaced by a new one and destroyed, which frees its objects a span at
- * a time.  If no new arena can be had, arena objects are freed one by one
- * too.
+ * FREE_ALL: objects of the CPU caches are freed one by one; the user
+ * arena is replaced by a new one and destroyed, which frees its objects a
+ * span at a time.  If no new user arena can be had, its objects are freed
+ * one by one too.
  */
 static long ma_dev_cmd_free_all(struct ma_dev_file *f,
 				const struct memarena_dev_cmd *c)
@@ -777,7 +778,7 @@ static int ma_dev_release(struct inode *inode, struct file *file)
 	struct ma_dev_file *f = file->private_data;
 	struct ma_dev_job job = { .f = f, .fresh_arena = true };
 
-	/* Objects of the CPU caches one by one, the arena all at once. */
+	/* Objects of the CPU caches one by one, the user arena all at once. */
 	ma_dev_free_all_job(&job);
 	memarena_arena_destroy(f->arena);
 	kvfree(f->slots);

@@ -21,14 +21,16 @@
  *		free spans (mheap.c)
  *	ma_heap_arena: a naturally aligned block of 256 KiB .. 4 MiB from
  *		the buddy allocator, with a table from page to span; the
- *		arena index maps any address to its heap arena (mheap.c)
+ *		heap arena index maps any address to its heap arena
+ *		(mheapindex.c)
  *	ma_span: a run of pages in a heap arena, free, holding objects of
  *		one size class, or holding one large object (mspan.c)
  *	ma_central: for one size class, the spans with free objects and
  *		the full ones, Go's mcentral (mcentral.c)
  *	ma_mcache: per-CPU stacks of free objects of each class, Go's
  *		mcache (mcache.c)
- *	memarena_arena: a set of objects freed all at once (arena.c)
+ *	memarena_arena: a user arena, Go's userArena: a set of objects
+ *		freed all at once (userarena.c)
  *	ma_mprof_bucket: sampled allocations of one call stack and size,
  *		the heap profile, Go's mprof.go (mprof.c)
  *
@@ -53,8 +55,8 @@
  *
  * Freeing a small object proceeds up the same hierarchy:
  *
- *	1. Find the object's span: arena index, then the heap arena's page
- *	   table, lock-free (Go's spanOf).  Check that the address is the
+ *	1. Find the object's span: heap arena index, then the heap arena's
+ *	   page table, lock-free (Go's spanOf).  Check that the address is the
  *	   start of an allocated object; write the free cookie into its
  *	   first word; push it on this CPU's stack for its class, whichever
  *	   CPU allocated it.  No lock, no atomic.
@@ -91,11 +93,11 @@
  * writes it when a span is laid out and whenever an object is freed, and
  * clears it when it hands the object out.  Freeing therefore detects, and
  * ignores, without any lock:
- *	- an address memarena does not own (not in the arena index);
+ *	- an address memarena does not own (not in the heap arena index);
  *	- an address in free pages of the heap (span not in use);
  *	- an interior pointer (not the start of an object);
  *	- a double free (the object already holds its cookie), whether the
- *	  object is in a per-CPU stack, on its span, or in an arena;
+ *	  object is in a per-CPU stack, on its span, or in a user arena;
  * and for large objects, under the heap lock, an interior pointer or a
  * double free.  Each is counted and the first one is logged.  What cannot
  * be detected: a double free after the object was allocated again (it
@@ -109,7 +111,7 @@
  * locks: no hardirq context, and no caller with interrupts or preemption
  * disabled or a raw_spinlock_t held (a spinlock_t, local_lock or
  * migrate_disable() is fine).  NMI context is refused: allocations return NULL and frees
- * are ignored and counted.  Creating and destroying arenas needs process
+ * are ignored and counted.  Creating and destroying user arenas needs process
  * context.  GFP_DMA and GFP_DMA32 are refused (NULL): memarena does not
  * promise a zone, its pages come from wherever the page allocator puts a
  * GFP_KERNEL allocation (never highmem).
@@ -188,7 +190,7 @@ bool ma_gfp_invalid(gfp_t gfp)
 
 /**
  * ma_large_alloc() - allocate an object larger than the size classes
- * @owner: arena that will own it, or NULL
+ * @owner: user arena that will own it, or NULL
  * @size: bytes, more than MEMARENA_MAX_SMALL_SIZE
  * @gfp: allocation flags
  * @nid: the node wanted, NUMA_NO_NODE for this CPU's
@@ -369,7 +371,7 @@ EXPORT_SYMBOL_GPL(memarena_alloc_node);
  * The checks and bookkeeping of a free (see memarena_free()), up to the
  * per-CPU cache: returns the span of a valid small object of the global
  * heap, whose first word now holds its free cookie, for the caller to put
- * on this CPU's stack; NULL when the free was refused, or done (arena
+ * on this CPU's stack; NULL when the free was refused, or done (user arena
  * objects, large objects).  @hint, if not NULL, is the span of an object
  * this caller prepared and still holds (so it stays in use): an object
  * inside it needs no index lookup.  Caller holds rcu_read_lock().

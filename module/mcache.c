@@ -301,7 +301,7 @@ void ma_mcache_free_bulk(struct ma_span **spans, void **objs, unsigned int n)
  * @objs: objects allocated (> 0) or freed (< 0)
  * @bytes: large objects: their bytes, with the sign of @objs
  *
- * Arena objects and large objects are counted here, on this CPU, so the
+ * User arena objects and large objects are counted here, on this CPU, so the
  * totals are the sums over CPUs like those of the fast path.
  *
  * Context: Any context but NMI.

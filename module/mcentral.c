@@ -4,7 +4,7 @@
  * still have free objects (partial) and those that have none (full), under
  * one lock.  Per-CPU caches refill from and flush to a central in
  * batches, so its lock is taken once per batch, not once per object.
- * Each node's heap has a central per class, and each memarena_arena has
+ * Each node's heap has a central per class, and each user arena has
  * centrals of its own.  See malloc.c.
  */
 
@@ -19,8 +19,8 @@ MODULE_PARM_DESC(central_lock_max_hold_ns,
  * ma_central_init() - initialise an empty central
  * @c: the central
  * @class: its size class
- * @owner: the arena it belongs to, NULL for a node's heap
- * @heap: the node's heap it belongs to, NULL for an arena
+ * @owner: the user arena it belongs to, NULL for a node's heap
+ * @heap: the node's heap it belongs to, NULL for a user arena
  *
  * Context: Any context.
  */
@@ -110,7 +110,8 @@ unsigned int ma_central_refill(struct ma_central *c, void **objs,
 
 	/*
 	 * A node's central takes spans of its own heap only (memarena.h,
-	 * struct ma_mcache); an arena's, of the allocating CPU's node first.
+	 * struct ma_mcache); a user arena's, of the allocating CPU's node
+	 * first.
 	 */
 	s = ma_heap_alloc(c->heap ?: ma_local_heap(), MA_SPAN_PAGES(c->class),
 			  ma_class_align(c->class), MA_SPAN_INIT,
@@ -195,7 +196,7 @@ void ma_central_flush(void **objs, unsigned int n)
 
 /**
  * ma_central_free_one() - free one object of a central without a cache
- * @c: the object's central (an arena's)
+ * @c: the object's central (a user arena's)
  * @s: the object's span
  * @p: the object, already carrying its free cookie
  * @empty: receives @s if it is left without objects; the caller counts
@@ -234,7 +235,7 @@ static void ma_central_forget_objects(struct ma_span *s)
 
 /**
  * ma_central_release_all() - free every span of a central at once
- * @c: the central (of an arena being destroyed)
+ * @c: the central (of a user arena being destroyed)
  *
  * Objects still allocated are counted as freed before their spans leave
  * HeapInuse (the statistics contract in stats.c).  The central's lock is

@@ -12,20 +12,20 @@
  *    the alloc/free fast paths; the flush of a full stack runs under it.
  *
  * 2. ma_central.lock - spinlock, one per size class of each node's heap
- *    and one per size class of each memarena_arena.  Protects the span
+ *    and one per size class of each user arena.  Protects the span
  *    lists of the class and the allocation bitmaps of the spans on them.
  *    Always taken with interrupts disabled (allocations may come from
  *    hardirq).
  *
- * 3. memarena_arena.lock - spinlock, irq-safe: the arena's list of large
- *    objects.
+ * 3. memarena_arena.lock - spinlock, irq-safe: the user arena's list of
+ *    large objects.
  *
  * 4. ma_heap.lock - spinlock, one per memory node, irq-safe: that node's
  *    page-level allocator (free spans), its heap arena list and its span
  *    structure allocator.  Never two heaps' locks at once.
  *
  * 5. ma_index_lock - spinlock, irq-safe, innermost: the writers of the
- *    arena index, which all nodes share.
+ *    heap arena index, which all nodes share.
  *
  * Apart: the heap profile's ma_mprof_lock and sampled-object chain locks
  * (mprof.c), irq-safe, each taken alone, never with another memarena
@@ -35,7 +35,7 @@
  * that a locked section may need (span structures, index nodes, whole
  * heap arenas) is obtained before the lock is taken.
  *
- * Lockless readers: ma_span_of() walks the arena index and the heap
+ * Lockless readers: ma_span_of() walks the heap arena index and the heap
  * arena's span table with READ_ONCE(); entries are published with
  * smp_store_release() after what they point to is initialised.  Index
  * nodes and heap arena metadata are only freed at module exit or after an
@@ -74,10 +74,10 @@
 #include "sizeclasses.h"
 
 /*
- * Heap arenas are naturally aligned buddy blocks of MA_HEAP_ARENA_MIN_ORDER to
- * MA_HEAP_ARENA_MAX_ORDER.  The minimum holds the biggest small-object span
- * (MA_MAX_SPAN_BYTES, 80 KiB) and sets the granule of the arena index:
- * one index entry per 256 KiB of physical address space.  The maximum is
+ * Heap arenas are naturally aligned buddy blocks of MA_HEAP_ARENA_MIN_ORDER
+ * to MA_HEAP_ARENA_MAX_ORDER.  The minimum holds the biggest small-object
+ * span (MA_MAX_SPAN_BYTES, 80 KiB) and sets the granule of the heap arena
+ * index: one index entry per 256 KiB of physical address space.  The maximum is
  * the biggest block the buddy allocator hands out, 4 MiB, which is also
  * the largest object (MEMARENA_MAX_SIZE).
  */
@@ -130,7 +130,7 @@ struct ma_span {
 	u16 freeindex;			/* central->lock: no clear bit below */
 	atomic_t nsampled;		/* live objects the profile sampled */
 	struct ma_central *central;	/* small spans: owning central */
-	struct memarena_arena *owner;	/* large spans: arena or NULL */
+	struct memarena_arena *owner;	/* large: user arena or NULL */
 	unsigned long allocbits[BITS_TO_LONGS(MA_MAX_OBJS_PER_SPAN)];
 };
 
@@ -144,21 +144,23 @@ enum ma_span_state {
 };
 
 /*
- * struct ma_heap_arena - one block obtained from the buddy allocator
+ * struct ma_heap_arena - a heap arena, Go's heapArena: one block obtained
+ * from the buddy allocator
  *
- * Its metadata lives in separate pages (counted in GCSys), so the arena's
- * pages hold only objects.  @spans maps every page to its span: all pages
- * of an in-use span, the first and last page of a free or released span
- * (boundary tags for coalescing).  Entries are written under ma_heap.lock
- * and read locklessly by ma_span_of().
+ * Its metadata lives in separate pages (counted in GCSys), so the heap
+ * arena's pages hold only objects.  @spans maps every page to its span:
+ * all pages of an in-use span, the first and last page of a free or
+ * released span (boundary tags for coalescing).  Entries are written
+ * under ma_heap.lock and read locklessly by ma_span_of().
  *
  * The block is split into order-0 pages (split_page()) when it joins the
  * heap, so that the scavenger can give back single runs of free pages
- * (released spans, marked in @released) and the rest when the arena goes.
+ * (released spans, marked in @released) and the rest when the heap arena
+ * goes.
  *
  * Invariant: @inuse_pages is the page count of its INIT, SMALL and LARGE
- * spans; arenas with none are at the head of ma_heap.heap_arenas, the others
- * after them.  @released_pages bits are set in @released.
+ * spans; heap arenas with none are at the head of ma_heap.heap_arenas,
+ * the others after them.  @released_pages bits are set in @released.
  */
 struct ma_heap_arena {
 	unsigned long base;
@@ -214,13 +216,13 @@ struct ma_page_run {
  *	global heap's centrals only); memarena_drain(), the scavenger and
  *	a heap about to grow give them back (ma_central_trim_all())
  * @nempty: spans on @empty
- * @empty_max: MA_CENTRAL_EMPTY_BYTES worth of spans, 0 for an arena's
+ * @empty_max: MA_CENTRAL_EMPTY_BYTES worth of spans, 0 for a user arena's
  * @nspans: spans on the three lists (in HeapInuse, BySize)
  * @class: size class
- * @owner: the memarena_arena this central belongs to, NULL for a node's
+ * @owner: the user arena this central belongs to, NULL for a node's
  *	heap (whose objects go through the per-CPU caches)
  * @heap: the node heap whose central this is, all of whose spans come
- *	from it; NULL for an arena's, whose spans come from the heap of
+ *	from it; NULL for a user arena's, whose spans come from the heap of
  *	whichever node the allocating CPU is on
  */
 struct ma_central {
@@ -307,15 +309,15 @@ struct ma_mcache {
  *	statistics reader can read the heap gauges together without it
  * @free: free spans by page count (index npages - 1)
  * @nonempty: bit i set when @free[i] is not empty
- * @arenas: every heap arena, those without a page in use first
+ * @heap_arenas: every heap arena, those without a page in use first
  * @central: the node's central lists, one per size class
  * @nid: the node; every page of its heap arenas is on it
  * @sys: bytes of heap arenas obtained from the buddy allocator
  * @inuse: bytes in spans that are SMALL, INIT or LARGE
  * @released: bytes of @sys given back to the page allocator (scavenger):
- *	holes in heap arenas and arenas given back, less what new arenas
+ *	holes in heap arenas and heap arenas given back, less what new ones
  *	reused; @sys - @released is what the heap holds
- * @narenas: number of heap arenas
+ * @nheap_arenas: number of heap arenas
  * @nspans: spans in use (INIT, SMALL, LARGE)
  * @spanalloc: allocator of struct ma_span (Go's fixalloc)
  * @gc_sys: bytes of allocator metadata: this structure, heap arena
@@ -445,12 +447,13 @@ static inline unsigned long ma_free_cookie(const void *obj)
 	return ma_cookie ^ (unsigned long)obj;
 }
 
-/* --- the arena index (marenaindex.c) ------------------------------------ */
+/* --- the heap arena index (mheapindex.c) -------------------------------- */
 
 /*
- * The arena index: a three-level radix tree from (address - PAGE_OFFSET)
- * >> MA_HEAP_ARENA_MIN_SHIFT to the heap arena covering it, as Go's arenas[][]
- * map.  Leaves and middle nodes are one page of pointers each.
+ * The heap arena index: a three-level radix tree from
+ * (address - PAGE_OFFSET) >> MA_HEAP_ARENA_MIN_SHIFT to the heap arena
+ * covering it, as Go's mheap_.arenas[][] map.  Leaves and middle nodes
+ * are one page of pointers each.
  */
 #define MA_INDEX_NODE_BITS	(PAGE_SHIFT - 3)
 #define MA_INDEX_NODE_SIZE	BIT(MA_INDEX_NODE_BITS)
@@ -505,7 +508,7 @@ static inline struct ma_span *ma_span_of(const void *p)
 	return READ_ONCE(ha->spans[idx]);
 }
 
-/* --- marenaindex.c ----------------------------------------------------- */
+/* --- mheapindex.c ------------------------------------------------------ */
 
 /* Index nodes a new heap arena may need, obtained before any lock. */
 struct ma_index_nodes {
@@ -690,15 +693,18 @@ static __always_inline bool ma_mprof_has_samples(struct ma_span *s)
 	return unlikely(atomic_read(&s->nsampled));
 }
 
-/* --- arena.c ----------------------------------------------------------- */
+/* --- userarena.c ------------------------------------------------------- */
 
 /*
- * struct memarena_arena - a set of objects that can be freed at once
+ * struct memarena_arena - a user arena, Go's userArena: a set of objects
+ * that can be freed at once
  *
- * Small objects come from the arena's own centrals (spans owned by the
- * arena, never shared with the global heap or the per-CPU caches), large
- * objects are on @large.  Counters are atomics: the arena path takes the
- * central lock anyway and is not the lock-free fast path.
+ * The structure keeps the name the public API gives it; everywhere else
+ * it is a "user arena" (ma_user_arena_*()), never a bare "arena".
+ * Small objects come from the user arena's own centrals (spans owned by
+ * it, never shared with the global heap or the per-CPU caches), large
+ * objects are on @large.  Counters are atomics: the user arena path takes
+ * the central lock anyway and is not the lock-free fast path.
  */
 struct memarena_arena {
 	char name[MEMARENA_NAME_LEN];
@@ -708,7 +714,7 @@ struct memarena_arena {
 	struct list_head large;		/* MA_SPAN_LARGE spans */
 	unsigned long nlarge;		/* spans on @large */
 	u64 large_bytes;		/* their bytes */
-	struct list_head node;		/* ma_user_arenas, under ma_user_arenas_lock */
+	struct list_head node;		/* on ma_user_arenas (its lock) */
 	atomic64_t live_objects;
 	atomic64_t live_bytes;
 	atomic64_t mallocs;
@@ -724,9 +730,9 @@ unsigned long ma_user_arena_count(void);
 void ma_user_arena_count_spans(struct memarena_class_stats *by_size);
 
 /*
- * struct ma_user_arena_info - one arena as the statistics show it (GET_ARENAS)
- * @spans: spans the arena owns, small-object ones and large objects'
- * @span_bytes: their bytes (pages in use for the arena)
+ * struct ma_user_arena_info - one user arena as GET_ARENAS shows it
+ * @spans: spans the user arena owns, small-object ones and large objects'
+ * @span_bytes: their bytes (pages in use for the user arena)
  * Each counter is read on its own, as memarena_arena_get_stats() does.
  */
 struct ma_user_arena_info {
@@ -739,8 +745,9 @@ struct ma_user_arena_info {
 };
 
 int ma_user_arena_for_each(u64 *next_id,
-		      int (*fn)(const struct ma_user_arena_info *info, void *arg),
-		      void *arg);
+			   int (*fn)(const struct ma_user_arena_info *info,
+				     void *arg),
+			   void *arg);
 
 /* --- stats.c ----------------------------------------------------------- */
 

@@ -19,7 +19,7 @@
  *	   unconditionally when forced or shrinking: first heap arenas
  *	   without a page in use, whole (one per hold of the heap's lock,
  *	   and only one that the excess covers), then runs of free pages
- *	   inside arenas that still hold objects, largest first
+ *	   inside heap arenas that still hold objects, largest first
  *	   (MA_RELEASE_SCAN runs per hold), which become holes in them;
  *	3. is recorded (ma_gc_record()) and passed to the cycle notifier
  *	   chain (netlink.c announces it on the "events" multicast group).
@@ -39,7 +39,7 @@
  *
  * Cost: the background work wakes every scavenge_interval_ms and runs a
  * cycle only when there is something to give back; a cycle holds each
- * CPU's cache lock for one drain and a heap's lock for one arena or one
+ * CPU's cache lock for one drain and a heap's lock for one heap arena or one
  * batch of runs at a time.
  * PauseNs is the sum of those holds, the time allocators could have
  * waited for the cycle.
@@ -216,7 +216,7 @@ static u64 ma_scav_excess(enum ma_cycle_kind kind, u64 budget, u64 released,
 
 /*
  * Give what the cycle took out of the heap to the page allocator.  Reclaim
- * (@deferred) must not wait for a grace period: there each arena and run
+ * (@deferred) must not wait for a grace period: there each heap arena and run
  * goes back from an RCU callback after one.
  */
 static void ma_scav_free(struct list_head *harenas, unsigned int nruns,
@@ -254,7 +254,7 @@ static void ma_scav_free(struct list_head *harenas, unsigned int nruns,
 
 /*
  * Run a cycle.  A background or shrinker cycle that found nothing to do
- * (no cache to drain, no arena to give back) is not recorded: NumGC counts
+ * (no cache to drain, no heap arena to give back) is not recorded: NumGC counts
  * forced cycles and cycles that reclaimed.  @budget: the bytes a forced or
  * shrinker cycle gives back at most.  Returns whether the cycle was
  * recorded.
@@ -288,8 +288,8 @@ static bool ma_cycle_run(enum ma_cycle_kind kind, struct ma_cycle *c,
 		drained += ma_central_trim_all();
 
 	/*
-	 * Whole arenas first: they take their metadata with them.  With no
-	 * excess, only arenas that are all holes go.
+	 * Whole heap arenas first: they take their metadata with them.  With
+	 * no excess, only heap arenas that are all holes go.
 	 */
 	for (h = ma_heap_next(NULL); h; h = ma_heap_next(h)) {
 		for (;;) {
@@ -409,7 +409,7 @@ void ma_scav_set_limit(u64 bytes)
 }
 
 /**
- * ma_scav_heap_grew() - the heap took a new arena: check the limit
+ * ma_scav_heap_grew() - the heap took a new heap arena: check the limit
  *
  * Context: Any context.
  */

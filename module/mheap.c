@@ -2,18 +2,18 @@
 /*
  * The page heap, Go's mheap, one per memory node: heap arenas obtained
  * from the buddy allocator on the heap's node, carved into spans by a
- * page-level allocator that coalesces free neighbours, and the per-arena
- * span table (Go's heapArena.spans) that lookups go through after the
- * arena index (marenaindex.c).  Span structures come from mfixalloc.c;
+ * page-level allocator that coalesces free neighbours, and each heap
+ * arena's span table (Go's heapArena.spans) that lookups go through after
+ * the heap arena index (mheapindex.c).  Span structures come from mfixalloc.c;
  * giving pages back is in mheaprelease.c.  See malloc.c for the design.
  *
- * Every page of a node's heap is on that node: arenas are allocated with
+ * Every page of a node's heap is on that node: heap arenas are allocated with
  * __GFP_THISNODE.  A heap that cannot grow fails, and the caller falls
  * back to the other nodes' heaps unless it asked for __GFP_THISNODE
  * (ma_heap_alloc()).
  *
  * Free spans are kept on lists by page count (one list per count up to
- * the largest arena), with a bitmap of non-empty lists, so a request for
+ * the largest heap arena), with a bitmap of non-empty lists, so a request for
  * n pages takes the first free span of the smallest sufficient size.
  * Freeing a span merges it with a free left and right neighbour found
  * through the boundary tags in the span table.
@@ -37,8 +37,9 @@ MODULE_PARM_DESC(heap_lock_max_hold_ns,
 
 /* --- free span lists ---------------------------------------------------- */
 
-/* Keep arenas without a page in use at the head of the heap's list. */
-static void ma_heap_arena_inuse_add(struct ma_heap_arena *ha, unsigned int npages)
+/* Keep heap arenas without a page in use at the head of the heap's list. */
+static void ma_heap_arena_inuse_add(struct ma_heap_arena *ha,
+				    unsigned int npages)
 {
 	lockdep_assert_held(&ha->heap->lock);
 	if (!ha->inuse_pages)
@@ -46,7 +47,8 @@ static void ma_heap_arena_inuse_add(struct ma_heap_arena *ha, unsigned int npage
 	ha->inuse_pages += npages;
 }
 
-static void ma_heap_arena_inuse_sub(struct ma_heap_arena *ha, unsigned int npages)
+static void ma_heap_arena_inuse_sub(struct ma_heap_arena *ha,
+				    unsigned int npages)
 {
 	lockdep_assert_held(&ha->heap->lock);
 	ha->inuse_pages -= npages;
@@ -56,7 +58,7 @@ static void ma_heap_arena_inuse_sub(struct ma_heap_arena *ha, unsigned int npage
 
 /**
  * ma_free_add() - list a span as free, with its boundary tags
- * @s: a span on no list, of an arena of the locked heap
+ * @s: a span on no list, of a heap arena of the locked heap
  *
  * Context: Under the heap's lock.
  */
@@ -194,7 +196,7 @@ void ma_free_page_range(struct page *page, unsigned int npages)
 
 /*
  * The order of the next heap arena: about a quarter of the heap so far,
- * so that the number of arenas grows logarithmically while a small heap
+ * so that the number of heap arenas grows logarithmically while a small heap
  * stays small; at least what the request needs.
  */
 static unsigned int ma_heap_grow_order(struct ma_heap *h, unsigned int npages)
@@ -205,7 +207,8 @@ static unsigned int ma_heap_grow_order(struct ma_heap *h, unsigned int npages)
 	while (order < MA_HEAP_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 4)
 		order++;
 	/* Near the memory limit, grow by as little as possible. */
-	while (order > MA_HEAP_ARENA_MIN_ORDER && !ma_scav_limit_room(PAGE_SIZE << order))
+	while (order > MA_HEAP_ARENA_MIN_ORDER &&
+	       !ma_scav_limit_room(PAGE_SIZE << order))
 		order--;
 	while (order < MA_HEAP_ARENA_MAX_ORDER && (1U << order) < npages)
 		order++;
@@ -215,8 +218,8 @@ static unsigned int ma_heap_grow_order(struct ma_heap *h, unsigned int npages)
 /*
  * Add a heap arena big enough for @npages and carve the caller's span out
  * of it in the same hold of @h->lock that publishes it: between two
- * holds a reclaim cycle could give the new, still unused arena back.
- * Returns the span, ERR_PTR(-EAGAIN) if the arena was added but others
+ * holds a reclaim cycle could give the new, still unused heap arena back.
+ * Returns the span, ERR_PTR(-EAGAIN) if the heap arena was added but others
  * took the span structures the carve needed (carve again), or another
  * ERR_PTR if the heap could not grow.
  */
@@ -280,7 +283,7 @@ static struct ma_span *ma_heap_grow(struct ma_heap *h, unsigned int npages,
 	if (err)
 		goto out_free_meta;
 
-	/* One for the arena's free span, two for the carve's leftovers. */
+	/* One for the heap arena's free span, two for the carve's leftovers. */
 	err = -ENOMEM;
 	if (ma_spanalloc_reserve(h, 3, gfp))
 		goto out_free_nodes;
@@ -309,14 +312,14 @@ static struct ma_span *ma_heap_grow(struct ma_heap *h, unsigned int npages,
 	WRITE_ONCE(h->released, h->released - reuse);
 	WRITE_ONCE(h->sys, h->sys + (PAGE_SIZE << order) - reuse);
 	WRITE_ONCE(h->gc_sys, h->gc_sys + (PAGE_SIZE << meta_order));
-	/* Publish last: lookups may find the arena from now on. */
+	/* Publish last: lookups may find the heap arena from now on. */
 	ma_index_set(ha, ha, &nodes);
 	span = ma_heap_carve(h, npages, align, state);
 	ma_heap_unlock(h, flags);
 
 	ma_index_unprepare(&nodes);
 	ma_scav_heap_grew();
-	/* The arena fits @npages at @align: only -EAGAIN can be left. */
+	/* The heap arena fits @npages at @align: only -EAGAIN can be left. */
 	return span ?: ERR_PTR(-EAGAIN);
 
 out_free_nodes:
@@ -345,7 +348,7 @@ static struct ma_span *ma_heap_alloc_node(struct ma_heap *h,
 	/*
 	 * Bounded: other CPUs may take the span structures we reserved
 	 * (-EAGAIN: reserve again, do not grow; after growing, carve again
-	 * from what the heap has, the new arena included).
+	 * from what the heap has, the new heap arena included).
 	 */
 	for (tries = 0; tries < MA_HEAP_ALLOC_TRIES; tries++) {
 		/* Unlocked peek: ma_heap_carve() checks again under the lock. */
@@ -369,7 +372,7 @@ static struct ma_span *ma_heap_alloc_node(struct ma_heap *h,
 			if (ma_heap_trim(h))
 				continue;
 		}
-		/* A new arena is aligned to its size, so to @align. */
+		/* A new heap arena is aligned to its size, so to @align. */
 		if (grown++ == MA_HEAP_GROW_TRIES)
 			return NULL;
 		s = ma_heap_grow(h, npages, align, state, gfp);
@@ -542,7 +545,7 @@ void ma_heap_read(struct ma_heap *h, struct ma_heap_gauges *g)
 
 /**
  * ma_heap_read_all() - the gauges summed over the nodes' heaps
- * @g: filled in; @gc_sys includes the arena index
+ * @g: filled in; @gc_sys includes the heap arena index
  *
  * Each heap is read in its own read section (ma_heap_read()), one after
  * the other; each identity between gauges of one heap holds for the sums.
@@ -618,7 +621,7 @@ static void ma_heap_destroy(struct ma_heap *h)
 }
 
 /**
- * ma_heap_init() - set up the arena index and a heap per possible node
+ * ma_heap_init() - set up the heap arena index and a heap per possible node
  * @trim: gives a heap's empty spans kept by its centrals back to it;
  *	called once by an allocation before the heap grows
  *

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The arena index, Go's arenas[][] map: a three-level radix tree from a
- * direct-map address to the heap arena covering it, shared by the heaps
- * of all nodes.  ma_span_of() (memarena.h) walks it without a lock; the
- * heaps publish and withdraw their arenas here under ma_index_lock.
+ * The heap arena index, Go's mheap_.arenas[][] map: a three-level radix
+ * tree from a direct-map address to the heap arena covering it, shared by
+ * the heaps of all nodes.  ma_span_of() (memarena.h) walks it without a
+ * lock; the heaps publish and withdraw their heap arenas here under
+ * ma_index_lock.  (Go keeps it in mheap.go; here it has its own file, next
+ * to mheap.c and mheaprelease.c.)
  * Nodes are one page of pointers each, obtained before any lock is taken
  * and freed only at module exit.  See malloc.c.
  */
@@ -29,7 +31,7 @@ static void ma_index_key(unsigned long addr, unsigned long *l1,
 
 /**
  * ma_index_prepare() - get the index nodes a new heap arena may need
- * @base: the arena's address
+ * @base: the heap arena's address
  * @gfp: for the nodes
  * @nodes: set to zeroed pages for the path to @base where it is missing;
  *	give what ma_index_set() did not use to ma_index_unprepare()
@@ -87,8 +89,8 @@ void ma_index_unprepare(struct ma_index_nodes *nodes)
  *	may have built the path since: then they stay unused); the ones
  *	used are set to NULL
  *
- * An arena is aligned to its size, at most MA_HEAP_ARENA_MAX_ORDER, so it
- * never straddles a leaf.
+ * A heap arena is aligned to its size, at most MA_HEAP_ARENA_MAX_ORDER, so
+ * it never straddles a leaf.
  *
  * Context: Any context; takes ma_index_lock (under a heap's lock).
  */
@@ -120,11 +122,11 @@ void ma_index_set(struct ma_heap_arena *ha, struct ma_heap_arena *val,
 	n = 1UL << (ha->order - MA_HEAP_ARENA_MIN_ORDER);
 	for (i = 0; i < n; i++) {
 		/*
-		 * Pages of an arena's holes go back to the buddy allocator,
-		 * which may merge them and hand them out again as a new heap
-		 * arena inside the old one's range (of any node's heap): the
-		 * new arena's entries replace the old one's, and the old one,
-		 * when it goes, must not clear them.
+		 * Pages of a heap arena's holes go back to the buddy
+		 * allocator, which may merge them and hand them out again as
+		 * a new heap arena inside the old one's range (of any node's
+		 * heap): the new one's entries replace the old one's, and the
+		 * old one, when it goes, must not clear them.
 		 */
 		if (!val && lf->harena[l3 + i] != ha)
 			continue;

@@ -2,9 +2,9 @@
 /*
  * Giving a node heap's pages back, for the scavenger (mgcscavenge.c): a
  * heap arena with no page in use leaves the heap whole; otherwise runs
- * of free pages become released spans, holes that stay in their arena
+ * of free pages become released spans, holes that stay in their heap arena
  * until it goes.  Physical pages given back cannot be had again at the
- * same address, so a hole is never carved; the heap grows into new
+ * same address, so a hole is never carved; the heap grows into new heap
  * arenas instead, reusing the released capacity first (HeapReleased
  * moves back into the retained heap, as in Go).  Everything taken out is
  * given to the page allocator after an RCU grace period: a lockless
@@ -13,7 +13,7 @@
 
 #include "memarena.h"
 
-/* Take every span of an arena without a page in use off the heap's lists. */
+/* Take every span of an idle heap arena off the heap's lists. */
 static void ma_heap_arena_unlink(struct ma_heap *h, struct ma_heap_arena *ha)
 {
 	unsigned int p = 0, n = 1U << ha->order;
@@ -35,19 +35,19 @@ static void ma_heap_arena_unlink(struct ma_heap *h, struct ma_heap_arena *ha)
  * of a node's heap
  * @h: the heap
  * @max_bytes: give back at most this many bytes held from the page
- *	allocator (an arena made of released spans only is always taken)
+ *	allocator (a heap arena made of released spans only is always taken)
  * @bytes: set to the bytes it held (the pages not released before)
  * @pause_ns: incremented by the time @h->lock was held
  *
- * Looks at most at MA_RELEASE_SCAN arenas (bounded work under the lock).
- * The arena's spans leave the heap, the arena leaves the arena list and
- * the index, and its bytes move to HeapReleased (they stay in HeapSys, as
- * Go counts released address space).  The caller frees it with
+ * Looks at most at MA_RELEASE_SCAN heap arenas (bounded work under the
+ * lock).  Its spans leave the heap, it leaves the heap's list and the heap
+ * arena index, and its bytes move to HeapReleased (they stay in HeapSys,
+ * as Go counts released address space).  The caller frees it with
  * ma_heap_arena_free() after an RCU grace period, since lockless lookups
  * (bad frees) may still be reading its span table.
  *
  * Context: Any context; takes @h->lock.
- * Return: the arena, or NULL if none without a page in use fits.
+ * Return: the heap arena, or NULL if none without a page in use fits.
  */
 struct ma_heap_arena *ma_heap_release_one(struct ma_heap *h, u64 max_bytes,
 					  u64 *bytes, u64 *pause_ns)
@@ -154,7 +154,7 @@ static void ma_released_add(struct ma_span *s)
  *
  * Takes the largest free spans first, and of a span larger than what is
  * still wanted only its top pages.  They become released spans (holes
- * in their arena, HeapReleased); the caller gives each run to the page
+ * in their heap arena, HeapReleased); the caller gives each run to the page
  * allocator with ma_heap_free_run() after an RCU grace period.
  *
  * Context: Process context (may allocate span structures); takes

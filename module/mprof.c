@@ -354,10 +354,11 @@ void ma_mprof_free(struct ma_span *s, const void *p)
 }
 
 /**
- * ma_mprof_user_arena_destroy() - count the frees of a user arena's sampled objects
- * @owner: the arena, whose objects are about to be freed all at once
+ * ma_mprof_user_arena_destroy() - count the frees of a user arena's sampled
+ * objects
+ * @owner: the user arena, whose objects are about to be freed all at once
  *
- * Context: Process context, before the arena's spans are given back.
+ * Context: Process context, before the user arena's spans are given back.
  */
 void ma_mprof_user_arena_destroy(struct memarena_arena *owner)
 {

@@ -3,7 +3,7 @@
  * The "memarena" generic netlink family: MEMARENA_CMD_GET (one snapshot of
  * every statistic, for everyone), MEMARENA_CMD_GET_CLASSES,
  * MEMARENA_CMD_GET_CPUS and MEMARENA_CMD_GET_ARENAS (dumps, one message
- * per size class, CPU or arena, for CAP_SYS_ADMIN unless stats_public:
+ * per size class, CPU or user arena, for CAP_SYS_ADMIN unless stats_public:
  * ma_nl_detail_allowed()), MEMARENA_CMD_GET_PROFILE (a dump of the heap
  * profile's buckets, for CAP_SYS_ADMIN only), MEMARENA_CMD_GET_NODES (a
  * dump, one message per memory node's page heap, for everyone), the admin
@@ -471,12 +471,12 @@ static int ma_nl_set_profile_rate_doit(struct sk_buff *skb,
  * the message reaches the user where the netlink core gives ->start() an
  * extack (Linux 6.5 on), and is simply not sent before.
  */
-static int ma_nl_detail_allowed(struct netlink_callback *cb, bool arenas)
+static int ma_nl_detail_allowed(struct netlink_callback *cb, bool user_arenas)
 {
 	if (READ_ONCE(ma_stats_public) ||
 	    netlink_capable(cb->skb, CAP_SYS_ADMIN))
 		return 0;
-	if (arenas)
+	if (user_arenas)
 		NL_SET_ERR_MSG(cb->extack,
 			       "per-arena statistics need " MA_STATS_DETAIL_PRIV);
 	else
@@ -569,7 +569,7 @@ static int ma_nl_nodes_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-/* GET_ARENAS: cb->args[0] is the id of the next arena to report. */
+/* GET_ARENAS: cb->args[0] is the id of the next user arena to report. */
 static int ma_nl_user_arenas_start(struct netlink_callback *cb)
 {
 	int err = ma_nl_detail_allowed(cb, true);
@@ -581,7 +581,7 @@ static int ma_nl_user_arenas_start(struct netlink_callback *cb)
 }
 
 static int ma_nl_user_arenas_dumpit(struct sk_buff *skb,
-			       struct netlink_callback *cb)
+				    struct netlink_callback *cb)
 {
 	struct ma_nl_dump_ctx d = { .msg = skb, .cb = cb };
 	u64 next = cb->args[0];

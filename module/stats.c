@@ -77,10 +77,10 @@ static_assert(MEMARENA_NUM_CLASSES == MA_NUM_SIZE_CLASSES);
  * Who may read what.  The MemStats scalars are machine-wide totals, like
  * /proc/meminfo (0444): everyone may read them.  The size-class table
  * (BySize on /proc/memstats, MEMARENA_CMD_GET_CLASSES), the per-CPU
- * figures (MEMARENA_CMD_GET_CPUS) and the per-arena ones
+ * figures (MEMARENA_CMD_GET_CPUS) and the per-user-arena ones
  * (MEMARENA_CMD_GET_ARENAS) show, from one read to the next, how many
  * objects of each size are live, what each CPU's cache holds and what
- * each arena's user does:
+ * each user arena's owner does:
  * what someone grooming the heap for an exploit watches, which is why
  * /proc/slabinfo and /proc/allocinfo are 0400.  They need CAP_SYS_ADMIN
  * in the initial user namespace unless root sets stats_public (for demo
@@ -468,9 +468,9 @@ void ma_stats_cpu(unsigned int cpu, struct ma_cpu_stats *st)
  * but the heap profile's (ma_mprof_sys())
  * @user_arenas: number of user arenas (struct memarena_arena)
  *
- * The module image (text, data and bss), the arena structures, the
+ * The module image (text, data and bss), the user arena structures, the
  * table of node heaps and the per-CPU drain work items.  Span structures,
- * per-CPU caches, the node heaps and index/heap-arena metadata have
+ * per-CPU caches, the node heaps and heap arena (and index) metadata have
  * fields of their own.
  *
  * Context: Any context.

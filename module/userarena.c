@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Arenas: sets of objects that are freed all at once, like Go's arena
- * experiment.  Small objects of an arena come from spans the arena owns
- * (its own centrals, no per-CPU cache), large ones are on its list, so
- * destroying an arena gives back whole spans without looking at objects.
- * memarena_free() works on arena objects too.  See malloc.c.
+ * User arenas: sets of objects that are freed all at once, like Go's
+ * arena experiment (runtime userArena).  The public API calls them
+ * "arenas" (memarena_arena_*(), struct memarena_arena); inside memarena
+ * they are "user arenas", apart from the heap arenas of mheap.c.  Small
+ * objects of a user arena come from spans it owns (its own centrals, no
+ * per-CPU cache), large ones are on its list, so destroying it gives back
+ * whole spans without looking at objects.  memarena_free() works on user
+ * arena objects too.  See malloc.c.
  */
 
 #include "memarena.h"
@@ -21,7 +24,8 @@ static DEFINE_SPINLOCK(ma_user_arenas_lock);
 static unsigned long ma_nuser_arenas;
 static u64 ma_user_arenas_last_id;		/* ma_user_arenas_lock */
 
-static void ma_user_arena_account(struct memarena_arena *a, long objs, long bytes)
+static void ma_user_arena_account(struct memarena_arena *a, long objs,
+				  long bytes)
 {
 	if (objs > 0)
 		atomic64_add(objs, &a->mallocs);
@@ -32,12 +36,12 @@ static void ma_user_arena_account(struct memarena_arena *a, long objs, long byte
 }
 
 /**
- * memarena_arena_create() - create an arena
+ * memarena_arena_create() - create a user arena
  * @name: a name for the statistics, 1 to %MEMARENA_NAME_LEN - 1 characters
  *
  * Context: Process context, may sleep.
- * Return: the arena, ERR_PTR(-EINVAL) for a missing, empty or too long
- * name, ERR_PTR(-ENOMEM) if memory is short.
+ * Return: the user arena, ERR_PTR(-EINVAL) for a missing, empty or too
+ * long name, ERR_PTR(-ENOMEM) if memory is short.
  */
 struct memarena_arena *memarena_arena_create(const char *name)
 {
@@ -66,14 +70,14 @@ struct memarena_arena *memarena_arena_create(const char *name)
 EXPORT_SYMBOL_GPL(memarena_arena_create);
 
 /**
- * memarena_arena_alloc() - allocate memory owned by an arena
- * @arena: the arena
+ * memarena_arena_alloc() - allocate memory owned by a user arena
+ * @arena: the user arena
  * @size: bytes wanted, up to %MEMARENA_MAX_SIZE
  * @gfp: GFP flags, as for memarena_alloc()
  *
- * Same sizes, alignment and zeroing as memarena_alloc().  Arena
- * allocations take the arena's per-class lock: use the global heap for
- * the lock-free per-CPU path.
+ * Same sizes, alignment and zeroing as memarena_alloc().  Allocations
+ * take the user arena's per-class lock: use the global heap for the
+ * lock-free per-CPU path.
  *
  * Context: As memarena_alloc(); @arena must not be being destroyed.
  * Return: the object, ZERO_SIZE_PTR if @size is 0, or NULL.
@@ -106,8 +110,8 @@ void *memarena_arena_alloc(struct memarena_arena *arena, size_t size,
 EXPORT_SYMBOL_GPL(memarena_arena_alloc);
 
 /**
- * ma_user_arena_free_small() - memarena_free() of a small arena object
- * @s: its span, SMALL, owned by an arena
+ * ma_user_arena_free_small() - memarena_free() of a small user arena object
+ * @s: its span, SMALL, owned by a user arena
  * @p: the object, validated, carrying its free cookie
  *
  * Context: Any context but NMI.
@@ -128,7 +132,7 @@ void ma_user_arena_free_small(struct ma_central *c, struct ma_span *s, void *p)
 }
 
 /**
- * ma_user_arena_free_large() - unlink a large arena object being freed
+ * ma_user_arena_free_large() - unlink a large user arena object being freed
  * @s: its span, claimed by the caller
  *
  * Context: Any context but NMI.
@@ -148,8 +152,8 @@ void ma_user_arena_free_large(struct ma_span *s)
 }
 
 /**
- * memarena_arena_destroy() - free every object of an arena, and the arena
- * @arena: the arena; NULL or an error pointer is ignored
+ * memarena_arena_destroy() - free a user arena and every object in it
+ * @arena: the user arena; NULL or an error pointer is ignored
  *
  * Objects still allocated are freed without being looked at (they count
  * as frees; with init_on_free their spans are zeroed); pointers to them
@@ -172,7 +176,7 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 	ma_nuser_arenas--;
 	spin_unlock_bh(&ma_user_arenas_lock);
 
-	/* While the objects' spans are still the arena's. */
+	/* While the objects' spans are still the user arena's. */
 	ma_mprof_user_arena_destroy(arena);
 	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++)
 		ma_central_release_all(&arena->central[cls]);
@@ -199,12 +203,12 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 EXPORT_SYMBOL_GPL(memarena_arena_destroy);
 
 /**
- * memarena_arena_get_stats() - read an arena's counters
- * @arena: the arena
+ * memarena_arena_get_stats() - read a user arena's counters
+ * @arena: the user arena
  * @stats: filled in
  *
  * The counters are read one by one without stopping allocators: each is
- * exact, the set is consistent only if the arena is quiescent.
+ * exact, the set is consistent only if the user arena is quiescent.
  *
  * Context: Any context.
  */
@@ -219,23 +223,24 @@ void memarena_arena_get_stats(struct memarena_arena *arena,
 EXPORT_SYMBOL_GPL(memarena_arena_get_stats);
 
 /**
- * ma_user_arena_for_each() - call a function for each arena, in order of id
+ * ma_user_arena_for_each() - call a function for each user arena, by id
  * @next_id: the first id to report; on return, the id to start from next
- *	time (one past the last arena @fn accepted)
- * @fn: called under ma_user_arenas_lock (softirqs off) for each arena with an
- *	id of at least *@next_id; a non-zero return stops the walk there,
- *	and that arena is reported again next time
+ *	time (one past the last user arena @fn accepted)
+ * @fn: called under ma_user_arenas_lock (softirqs off) for each user arena
+ *	with an id of at least *@next_id; a non-zero return stops the walk
+ *	there, and that user arena is reported again next time
  * @arg: passed to @fn
  *
- * For a dump in several parts: arenas created meanwhile come after the
+ * For a dump in several parts: user arenas created meanwhile come after the
  * ones reported, and one destroyed meanwhile is simply not seen.
  *
  * Context: Process or softirq context.
- * Return: 0 after the last arena, or what @fn returned.
+ * Return: 0 after the last user arena, or what @fn returned.
  */
 int ma_user_arena_for_each(u64 *next_id,
-		      int (*fn)(const struct ma_user_arena_info *info, void *arg),
-		      void *arg)
+			   int (*fn)(const struct ma_user_arena_info *info,
+				     void *arg),
+			   void *arg)
 {
 	struct ma_user_arena_info info;
 	struct memarena_arena *a;
@@ -273,7 +278,7 @@ int ma_user_arena_for_each(u64 *next_id,
 }
 
 /**
- * ma_user_arena_count() - number of arenas that exist
+ * ma_user_arena_count() - number of user arenas that exist
  *
  * Context: Any context.
  * Return: the count.
@@ -284,7 +289,7 @@ unsigned long ma_user_arena_count(void)
 }
 
 /**
- * ma_user_arena_count_spans() - add every arena's spans per class
+ * ma_user_arena_count_spans() - add every user arena's spans per class
  * @by_size: ->spans incremented by the spans of each class
  *
  * Context: Process or softirq context.
