@@ -3,6 +3,12 @@
  * memarena kernel API: Go's allocator design (size classes, spans, per-CPU
  * caches) with explicit free, and arenas whose objects can be freed all at
  * once.  See Documentation/design.rst.
+ *
+ * In this API an "arena" (memarena_arena_*(), struct memarena_arena,
+ * memarena_memstats.arenas) is always a user arena: a set of objects freed
+ * at once, as Go's userArena.  A "heap arena" (memarena_memstats.heap_arenas,
+ * Go's heapArena) is one of the blocks of pages the heap is made of.
+ * Documentation/design.rst, "Glossary".
  */
 #ifndef _LINUX_MEMARENA_H
 #define _LINUX_MEMARENA_H
@@ -29,7 +35,7 @@
 struct memarena_arena;
 
 /**
- * struct memarena_arena_stats - counters of one arena
+ * struct memarena_arena_stats - counters of one user arena
  * @live_objects: objects allocated from the arena and not yet freed
  * @live_bytes: their size, counted at size-class size (whole pages for
  *	objects larger than %MEMARENA_MAX_SMALL_SIZE)
@@ -52,7 +58,7 @@ struct memarena_arena_stats {
  * @mallocs: objects of the class allocated (cumulative)
  * @frees: objects of the class freed (cumulative)
  * @cached_objects: free objects in per-CPU caches (gauge)
- * @spans: spans of the class in use, global heap and arenas (gauge)
+ * @spans: spans of the class in use, global heap and user arenas (gauge)
  */
 struct memarena_class_stats {
 	u64 size;

@@ -12,6 +12,14 @@
  * counts are u64 (put with a MEMARENA_A_*_PAD attribute for alignment),
  * small counts and flags u32.  Per-class and per-CPU data come one
  * message per class or CPU from dump commands.
+ *
+ * Two kinds of arena, named apart as Go names them: an "arena" in this ABI
+ * (MEMARENA_CMD_GET_ARENAS, MEMARENA_A_ARENA_*, MEMARENA_A_STATS_ARENAS,
+ * the /dev/memarena file's arena) is always a user arena, a set of objects
+ * freed at once (Go's userArena, memarena_arena_create()); a "heap arena"
+ * (MEMARENA_A_STATS_HEAP_ARENAS, MEMARENA_A_NODE_HEAP_ARENAS, Go's
+ * heapArena) is a block of pages from the buddy allocator that the heap
+ * is made of.  Documentation/design.rst, "Glossary".
  */
 #ifndef _UAPI_LINUX_MEMARENA_H
 #define _UAPI_LINUX_MEMARENA_H
@@ -82,8 +90,8 @@ enum {
 	MEMARENA_A_STATS_BAD_FREES,		/* u64, count, cumulative */
 	MEMARENA_A_STATS_CACHED_OBJECTS,	/* u64, count */
 	MEMARENA_A_STATS_CACHED_BYTES,		/* u64, bytes */
-	MEMARENA_A_STATS_ARENAS,		/* u64, count */
-	MEMARENA_A_STATS_HEAP_ARENAS,		/* u64, count */
+	MEMARENA_A_STATS_ARENAS,		/* u64, count of user arenas */
+	MEMARENA_A_STATS_HEAP_ARENAS,		/* u64, count of heap arenas */
 	MEMARENA_A_STATS_MCACHE_BOUND,		/* u64, bytes per CPU */
 
 	__MEMARENA_A_STATS_MAX,
@@ -158,7 +166,7 @@ enum {
 };
 
 /*
- * Attributes of MEMARENA_CMD_GET_ARENAS messages, one per arena
+ * Attributes of MEMARENA_CMD_GET_ARENAS messages, one per user arena
  * (memarena_arena_create()).  Each counter is read on its own.
  */
 enum {
@@ -216,7 +224,7 @@ enum {
 	MEMARENA_A_NODE_HEAP_INUSE,		/* u64, bytes */
 	MEMARENA_A_NODE_HEAP_IDLE,		/* u64, bytes */
 	MEMARENA_A_NODE_HEAP_RELEASED,		/* u64, bytes */
-	MEMARENA_A_NODE_HEAP_ARENAS,		/* u64, count */
+	MEMARENA_A_NODE_HEAP_ARENAS,		/* u64, count of heap arenas */
 	MEMARENA_A_NODE_SPANS,			/* u64, count of spans in use */
 	MEMARENA_A_NODE_MSPAN_SYS,		/* u64, bytes */
 
@@ -242,7 +250,7 @@ enum {
  * @MEMARENA_CMD_CYCLE: notification on the "events" group, one per
  *	completed reclaim cycle, MEMARENA_A_CYCLE_* attributes
  * @MEMARENA_CMD_GET_ARENAS: dump: one message of MEMARENA_A_ARENA_*
- *	attributes per arena, in order of creation; needs CAP_SYS_ADMIN
+ *	attributes per user arena, in order of creation; needs CAP_SYS_ADMIN
  *	like GET_CLASSES
  * @MEMARENA_CMD_SET_PROFILE_RATE: admin: set the heap profile's sampling
  *	rate (MEMARENA_A_CTL_PROFILE_RATE, required), as the profile_rate
@@ -284,7 +292,7 @@ enum memarena_cmd {
  * netlink family: names start with MEMARENA_DEV_, MEMARENA_IOC_ or
  * struct memarena_dev_.
  *
- * Every open file is an arena that owns the objects allocated through it;
+ * Every open file is a user arena that owns the objects allocated through it;
  * closing the file frees them.  Objects are named by opaque handles (an
  * index and a generation, never an address; 0 is never a handle).  Each
  * command carries one struct memarena_dev_cmd: as the ioctl argument, or
@@ -378,7 +386,7 @@ struct memarena_dev_pattern_op {
  * @live_requested: their requested size
  * @mallocs: objects ever allocated through the file
  * @frees: objects freed (FREE, FREE_ALL)
- * @arena_objects: of @live_objects, those in the file's arena (ALLOC
+ * @arena_objects: of @live_objects, those in the file's user arena (ALLOC
  *	without MEMARENA_DEV_F_CPU)
  * @arena_bytes: their usable size
  * @max_objects: the file's limit on @live_objects
