@@ -452,7 +452,7 @@ TEST_F(ma, init_on_free)
 			}
 		}
 	}
-	/* Destroying an arena frees its objects: zeroed too. */
+	/* Destroying a user arena frees its objects: zeroed too. */
 	b = arena_new("iof-destroy");
 	ASSERT_FALSE(IS_ERR(b));
 	for (i = 0; i < ARRAY_SIZE(zero_sizes); i++) {
@@ -636,7 +636,7 @@ TEST_F(ma, heap_lock_holds_bounded)
 	 * free as one two-page span at an odd page (misaligned for align
 	 * 2), except in group 0, whose pages 2 and 3 are freed first, so
 	 * that this aligned span is the last on the two-page list.  The
-	 * rest of the arena is one span in use.
+	 * rest of the heap arena is one span in use.
 	 */
 	for (i = 0; i < ARRAY_SIZE(s); i++) {
 		s[i] = ma_heap_alloc(&ma_heap, 1, 1, MA_SPAN_LARGE, GFP_KERNEL);
@@ -702,7 +702,7 @@ TEST_F(ma, heap_lock_holds_bounded)
 static bool reclaiming;
 static unsigned int reclaimed;
 
-/* Before every ma_heap.lock hold: a reclaim cycle takes every idle arena. */
+/* Before every ma_heap.lock hold: a reclaim cycle takes every idle heap arena. */
 static void reclaim_before_each_hold(struct ma_shim_lock *l)
 {
 	struct ma_heap_arena *ha;
@@ -721,7 +721,7 @@ static void reclaim_before_each_hold(struct ma_shim_lock *l)
 /*
  * A heap arena grown for a request is carved in the hold that publishes
  * it: a reclaim cycle running between any two holds of ma_heap.lock
- * finds it in use already.  Before, the arena was published in one hold
+ * finds it in use already.  Before, the heap arena was published in one hold
  * and carved in the next, so such a cycle gave it back every time and
  * the allocation failed after MA_HEAP_GROW_TRIES growths with memory
  * plentiful.
@@ -736,7 +736,7 @@ TEST_F(ma, grown_arena_is_not_reclaimed_before_its_carve)
 	ma_shim_lock_hook = NULL;
 	ASSERT_TRUE(p != NULL);
 	ASSERT_EQ(1, ma_heap.nheap_arenas);
-	TH_LOG("%u idle arenas reclaimed during the allocation", reclaimed);
+	TH_LOG("%u idle heap arenas reclaimed during the allocation", reclaimed);
 	memarena_free(p);
 	ASSERT_CONSISTENT();
 	ASSERT_IDLE();
@@ -767,7 +767,7 @@ TEST_F(ma, heap_growth_policy)
 		ASSERT_EQ(nharenas + 1, ma_heap.nheap_arenas);
 		ha = last_harena();
 		ASSERT_EQ(expected_grow_order(sys, 9), ha->order)
-			TH_LOG("arena %lu with sys %llu", nharenas, sys);
+			TH_LOG("heap arena %lu with sys %llu", nharenas, sys);
 		ASSERT_EQ(sys + (PAGE_SIZE << ha->order), ma_heap.sys);
 		/* It grew because nothing fitted: no 9-page hole elsewhere. */
 		for (i = 8; i < MA_HEAP_ARENA_MAX_PAGES; i++)
@@ -1022,7 +1022,7 @@ TEST_F(ma, drain)
 	ASSERT_IDLE();
 }
 
-/* --- arenas -------------------------------------------------------------- */
+/* --- user arenas --------------------------------------------------------- */
 
 struct arena_walk {
 	struct ma_user_arena_info info[8];
@@ -1351,7 +1351,7 @@ TEST_F(ma, bad_free_detection)
 /*
  * The documented contexts: alloc/free/size in process, softirq and
  * hardirq context (with GFP_ATOMIC there), statistics in process or
- * softirq context, arena create/destroy and drain in process context.  The shim's lockdep WARNs on a lock class used in irq
+ * softirq context, user arena create/destroy and drain in process context.  The shim's lockdep WARNs on a lock class used in irq
  * context and also with interrupts enabled, and on sleeping in irq context.
  */
 /* --- giving pages back (the scavenger's part of the heap) ------------------ */
@@ -1381,8 +1381,8 @@ static u64 release_pages(u64 want, unsigned int *nruns)
  * Free pages between live objects go back to the page allocator as holes;
  * live objects are untouched (released pages are poisoned: ASan would
  * report any touch); a free into a hole is refused without touching it;
- * new arenas reuse released capacity before HeapSys grows; arenas without
- * a page in use go whole.
+ * new heap arenas reuse released capacity before HeapSys grows; heap
+ * arenas without a page in use go whole.
  */
 TEST_F(ma, release_pages_between_live_objects)
 {
@@ -1431,7 +1431,7 @@ TEST_F(ma, release_pages_between_live_objects)
 	ASSERT_EQ(held - inuse - 6 * PAGE_SIZE, total);
 	ASSERT_EQ(inuse, ma_heap.sys - ma_heap.released);
 	ASSERT_EQ(inuse, ma_heap.inuse);
-	ASSERT_EQ(nharenas, ma_heap.nheap_arenas);	/* holes, arenas stay */
+	ASSERT_EQ(nharenas, ma_heap.nheap_arenas);	/* holes, heap arenas stay */
 	ASSERT_EQ(0, release_pages(U64_MAX, &nruns));
 	ASSERT_CONSISTENT();
 	ASSERT_TRUE(check_objs(o, n) == NULL);
@@ -1455,7 +1455,7 @@ TEST_F(ma, release_pages_between_live_objects)
 	ASSERT_BAD_FREE(hole);
 	ASSERT_EQ(0, memarena_size(hole));
 
-	/* New objects: new arenas, from released capacity first. */
+	/* New objects: new heap arenas, from released capacity first. */
 	sys = ma_heap.sys;
 	released = ma_heap.released;
 	for (i = 0; i < N / 2; i++) {
@@ -1474,13 +1474,13 @@ TEST_F(ma, release_pages_between_live_objects)
 	ASSERT_CONSISTENT();
 	ASSERT_TRUE(check_objs(o, n) == NULL);
 
-	/* Everything freed: arenas go whole, holes and all. */
+	/* Everything freed: heap arenas go whole, holes and all. */
 	for (i = 0; i < n; i++)
 		memarena_free(o[i].p);
 	memarena_drain();
 	ASSERT_CONSISTENT();
 	ASSERT_IDLE();
-	/* An arena is only taken if the excess covers what it holds. */
+	/* A heap arena is only taken if the excess covers what it holds. */
 	ha = ha_first();
 	held = (u64)((1U << ha->order) - ha->released_pages) << PAGE_SHIFT;
 	if (held) {
@@ -2185,7 +2185,7 @@ TEST_F(ma, race_span_structs_do_not_grow_heap)
 				biggest = f->npages;
 	}
 	EXPECT_EQ(1, ma_heap.nheap_arenas)
-		TH_LOG("the heap grew for 9 pages that fitted: they went to the old arena (%u free pages left), the new %lu-KiB one is unused (%s)",
+		TH_LOG("the heap grew for 9 pages that fitted: they went to the old heap arena (%u free pages left), the new %lu-KiB one is unused (%s)",
 		       biggest, (PAGE_SIZE << last_harena()->order) >> 10,
 		       last_harena()->spans[0]->state == MA_SPAN_FREE &&
 		       last_harena()->spans[0]->npages == 1U << last_harena()->order ?

@@ -31,8 +31,8 @@ struct tally {
 	u64 large_bytes;
 	u64 nalloc[MA_NUM_SIZE_CLASSES];	/* bits set in SMALL spans */
 	u64 inuse;
-	u64 held;			/* arena pages not released */
-	bool busy_seen;			/* an arena with pages in use */
+	u64 held;			/* heap arena pages not released */
+	bool busy_seen;			/* a heap arena with pages in use */
 };
 
 static bool is_user_arena_central(const struct ma_central *c,
@@ -63,7 +63,7 @@ static const char *check_small(const struct ma_span *s, unsigned int flags,
 	CHECK(s->nelems == ma_class_nobjs[cls], "span %#lx", s->base);
 	CHECK(s->central && s->central->class == cls, "span %#lx", s->base);
 	CHECK(is_user_arena_central(s->central, user_arenas, nuser_arenas),
-	      "span %#lx: central of an unknown arena", s->base);
+	      "span %#lx: central of an unknown user arena", s->base);
 	CHECK(!s->owner, "span %#lx", s->base);
 	if (size > PAGE_SIZE && is_power_of_2(size))
 		CHECK(!(s->base & (size - 1)), "span %#lx of class %u misaligned",
@@ -257,19 +257,19 @@ static const char *check_user_arena(struct memarena_arena *a, unsigned long *nsm
 	}
 	list_for_each_entry(s, &a->large, list) {
 		CHECK(s->state == MA_SPAN_LARGE && s->owner == a,
-		      "span %#lx on arena %s's large list", s->base, a->name);
+		      "span %#lx on user arena %s's large list", s->base, a->name);
 		objs++;
 		bytes += (u64)s->npages << PAGE_SHIFT;
 		(*nlarge)++;
 	}
 	CHECK(atomic64_read(&a->live_objects) == (s64)objs,
-	      "arena %s: live_objects %lld, spans hold %llu", a->name,
+	      "user arena %s: live_objects %lld, spans hold %llu", a->name,
 	      (long long)atomic64_read(&a->live_objects), objs);
 	CHECK(atomic64_read(&a->live_bytes) == (s64)bytes,
-	      "arena %s: live_bytes %lld, spans hold %llu", a->name,
+	      "user arena %s: live_bytes %lld, spans hold %llu", a->name,
 	      (long long)atomic64_read(&a->live_bytes), bytes);
 	CHECK(atomic64_read(&a->mallocs) - atomic64_read(&a->frees) == (s64)objs,
-	      "arena %s", a->name);
+	      "user arena %s", a->name);
 	return NULL;
 }
 
@@ -471,8 +471,8 @@ static const char *check_heap(struct ma_heap *h,
 	CHECK(nharenas == h->nheap_arenas, "%lu heap arenas listed, nheap_arenas %lu",
 	      nharenas, h->nheap_arenas);
 	/*
-	 * HeapSys grows only by what a new arena could not take from released
-	 * capacity: the heap holds exactly its arenas' pages not released.
+	 * HeapSys grows only by what a new heap arena could not take from released
+	 * capacity: the heap holds exactly its heap arenas' pages not released.
 	 */
 	CHECK(h->released <= h->sys, "released %llu, sys %llu",
 	      h->released, h->sys);
@@ -528,8 +528,8 @@ static const char *check_heap(struct ma_heap *h,
 	return NULL;
 }
 
-const char *ma_check(struct memarena_arena *const *user_arenas, unsigned int nuser_arenas,
-		     unsigned int flags)
+const char *ma_check(struct memarena_arena *const *user_arenas,
+		     unsigned int nuser_arenas, unsigned int flags)
 {
 	unsigned long nsmall = 0, nlarge = 0, small = 0, owned_large = 0;
 	static struct tally t, total;
@@ -554,7 +554,7 @@ const char *ma_check(struct memarena_arena *const *user_arenas, unsigned int nus
 		TRY(check_user_arena(user_arenas[i], &nsmall, &nlarge));
 	CHECK(nsmall == small, "%lu spans on centrals, %lu small spans",
 	      nsmall, small);
-	CHECK(nlarge == owned_large, "%lu on arena lists, %lu owned large spans",
+	CHECK(nlarge == owned_large, "%lu on user arena lists, %lu owned large spans",
 	      nlarge, owned_large);
 	CHECK(ma_user_arena_count() == nuser_arenas, "%lu user arenas exist, %u given",
 	      ma_user_arena_count(), nuser_arenas);

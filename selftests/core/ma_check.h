@@ -24,14 +24,14 @@
 /*
  * Check every invariant documented in memarena.h and mheap.c: heap arenas
  * tiled by spans, boundary tags, free lists and their bitmap, full
- * coalescing, span structure accounting, the arena index, gc_sys, sys,
+ * coalescing, span structure accounting, the heap arena index, gc_sys, sys,
  * inuse, span bitmaps against nalloc/freeindex, central lists, per-CPU
  * stacks (bounds, no duplicates, objects allocated in their span),
- * @arenas' large lists and statistics.  @arenas must be every
- * memarena_arena that exists.  Returns NULL, or what is wrong.
+ * @user_arenas' large lists and statistics.  @user_arenas must be every
+ * user arena (struct memarena_arena) that exists.  Returns NULL, or what is wrong.
  */
-const char *ma_check(struct memarena_arena *const *user_arenas, unsigned int nuser_arenas,
-		     unsigned int flags);
+const char *ma_check(struct memarena_arena *const *user_arenas,
+		     unsigned int nuser_arenas, unsigned int flags);
 
 /*
  * NULL if the heap holds nothing: inuse 0, each heap arena without holes

@@ -726,7 +726,7 @@ struct page *virt_to_page(const void *addr)
 /*
  * Descriptors of split blocks whose pages are all freed: struct page
  * outlives the memory, as the kernel's memmap does (memarena may still
- * read ha->page of an arena whose pages it gave back).  Freed by
+ * read ha->page of a heap arena whose pages it gave back).  Freed by
  * ma_shim_forget_pages().
  */
 static struct page *dead_blocks;

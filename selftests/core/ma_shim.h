@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ma_shim.h - just enough of the kernel, in userspace, to compile and test
- * memarena's allocator core (module/{malloc,mheap,mheaprelease,mfixalloc,mheapindex,numa,mspan,
- * mcentral,mcache,userarena,sizeclasses,stats}.c) unchanged, in the manner of tools/testing/vma.
+ * memarena's allocator core (module/{malloc,mheap,mheaprelease,mfixalloc,
+ * mheapindex,numa,mspan,mcentral,mcache,userarena,sizeclasses,stats}.c)
+ * unchanged, in the manner of tools/testing/vma.
  * module/memarena.h includes this file when __KERNEL__ is not defined;
  * include/linux/{gfp,cpu,cpuhotplug,mutex,workqueue}.h (next to this file)
  * only include it, for the kernel header names the core includes
@@ -590,7 +591,7 @@ typedef struct {
 
 /*
  * RCU: the userspace build never frees heap arenas before exit, and no
- * free races with an arena's destruction.
+ * free races with a user arena's destruction.
  */
 #define rcu_read_lock()		do { } while (0)
 #define rcu_read_unlock()	do { } while (0)

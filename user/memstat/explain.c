@@ -65,8 +65,8 @@ static const struct voice memarena_voice = {
 		"Free spans the scavenger gave back to the page allocator; HeapSys still counts them.",
 		"Pages the span structures (one per span, in use or free) are carved from; MSpanInuse of it is in use.",
 		"The per-CPU caches, one per possible CPU, allocated when the module loads.",
-		"Metadata mapping addresses to spans: the arena index and each heap arena's page-to-span table.",
-		"The module image (text, data, bss), arena structures, per-CPU drain work and the heap profile: its buckets (BuckHashSys) and the records of live sampled objects; no stacks.",
+		"Metadata mapping addresses to spans: the heap arena index and each heap arena's page-to-span table.",
+		"The module image (text, data, bss), user arena structures, per-CPU drain work and the heap profile: its buckets (BuckHashSys) and the records of live sampled objects; no stacks.",
 	},
 	.no_split = " (the size-class table,\n"
 		    "             which tells them apart, is withheld from this user).\n",
