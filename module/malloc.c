@@ -241,22 +241,33 @@ void *ma_large_alloc(struct memarena_arena *owner, size_t size, gfp_t gfp,
 	return p;
 }
 
-static void ma_large_free(struct ma_span *s, const void *p)
+/*
+ * Claim a large object's span for its free, under the heap lock: a second
+ * free finds it gone.  Once claimed (INIT) the span, and the heap arena
+ * that holds it, stay until ma_large_free() gives it back: that part needs
+ * no lookup section.
+ */
+static bool ma_large_claim(struct ma_span *s, const void *p)
 {
 	struct ma_heap *h = READ_ONCE(s->harena)->heap;
 	unsigned long flags;
-	size_t bytes;
 
-	/* Claim the span under the heap lock: a second free finds it gone. */
 	ma_heap_lock(h, &flags);
 	if (s->state != MA_SPAN_LARGE || s->base != (unsigned long)p) {
 		ma_heap_unlock(h, flags);
 		ma_bad_free(p, s->state == MA_SPAN_LARGE ?
 			    "interior pointer" : "double free");
-		return;
+		return false;
 	}
 	WRITE_ONCE(s->state, MA_SPAN_INIT);
 	ma_heap_unlock(h, flags);
+	return true;
+}
+
+/* The rest of a large object's free, after ma_large_claim(). */
+static void ma_large_free(struct ma_span *s, const void *p)
+{
+	size_t bytes;
 
 	if (ma_mprof_has_samples(s))
 		ma_mprof_free(s, p);
@@ -368,16 +379,47 @@ void *memarena_alloc_node(size_t size, gfp_t gfp, int nid)
 EXPORT_SYMBOL_GPL(memarena_alloc_node);
 
 /*
+ * The section a free's lookup runs in.  A bad pointer may point into a
+ * heap arena, or an index node, that the scavenger is giving back after
+ * an RCU grace period (mgcscavenge.c), so the lookup must be an RCU
+ * reader.  Without PREEMPT_RT, a region with preemption disabled is one,
+ * and costs a few instructions where rcu_read_lock() and
+ * rcu_read_unlock() on a PREEMPT_RCU kernel (Debian's) are two calls per
+ * free (the pair figures of bench/run).  On PREEMPT_RT the per-CPU cache's
+ * local lock sleeps, so it has to be rcu_read_lock() there.  Nothing in
+ * the section sleeps; a large object's pages are cleared and given back
+ * after it (ma_large_claim()).
+ */
+static __always_inline void ma_lookup_begin(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_lock();
+	else
+		preempt_disable();
+}
+
+static __always_inline void ma_lookup_end(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_unlock();
+	else
+		preempt_enable();
+}
+
+/*
  * The checks and bookkeeping of a free (see memarena_free()), up to the
- * per-CPU cache: returns the span of a valid small object of the global
+ * per-CPU cache: returns the span of a valid small object of a node's
  * heap, whose first word now holds its free cookie, for the caller to put
  * on this CPU's stack; NULL when the free was refused, or done (user arena
- * objects, large objects).  @hint, if not NULL, is the span of an object
- * this caller prepared and still holds (so it stays in use): an object
- * inside it needs no index lookup.  Caller holds rcu_read_lock().
+ * objects), or claimed: a large object's span, in *@large, for the caller
+ * to pass to ma_large_free() after the section.  @hint, if not NULL, is
+ * the span of an object this caller prepared and still holds (so it stays
+ * in use): an object inside it needs no index lookup.  Caller is in
+ * ma_lookup_begin().
  */
 static __always_inline struct ma_span *ma_free_prepare(const void *p,
-						       struct ma_span *hint)
+						       struct ma_span *hint,
+						       struct ma_span **large)
 {
 	struct ma_central *central;
 	void *obj = (void *)p;
@@ -423,11 +465,45 @@ static __always_inline struct ma_span *ma_free_prepare(const void *p,
 			return s;
 		ma_user_arena_free_small(central, s, obj);
 	} else if (state == MA_SPAN_LARGE) {
-		ma_large_free(s, p);
+		if (ma_large_claim(s, p))
+			*large = s;
 	} else {
 		ma_bad_free(p, "not allocated");
 	}
 	return NULL;
+}
+
+/*
+ * The common free: a valid small object of this CPU's node's heap, in a
+ * span the profile sampled nothing of, without init_on_free, goes onto
+ * this CPU's stack in one hold of its lock.  The hold is also the
+ * lookup's RCU reader: interrupts are off, and on PREEMPT_RT the local
+ * lock's spinlock takes rcu_read_lock().  Anything else, a bad free
+ * included, returns false having changed nothing, for ma_free_prepare()
+ * to handle and report (ma_bad_free() counts under this same lock).
+ */
+static __always_inline bool ma_free_fast(const void *p)
+{
+	unsigned long flags;
+	struct ma_span *s;
+	bool done = false;
+
+	if (want_init_on_free())
+		return false;
+	local_lock_irqsave(&ma_mcaches->lock, flags);
+	s = ma_span_of(p);
+	/* The acquire pairs as in ma_free_prepare(). */
+	if (likely(s && smp_load_acquire(&s->state) == MA_SPAN_SMALL &&
+		   ma_mcache_local(s) && !ma_mprof_has_samples(s) &&
+		   ma_span_obj_index(s, p) >= 0 &&
+		   *(unsigned long *)p != ma_free_cookie(p))) {
+		*(unsigned long *)p = ma_free_cookie(p);
+		ma_checkers_free(p, ma_class_size[s->class]);
+		ma_mcache_push(s, (void *)p);
+		done = true;
+	}
+	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+	return done;
 }
 
 /**
@@ -446,7 +522,7 @@ static __always_inline struct ma_span *ma_free_prepare(const void *p,
  */
 void memarena_free(const void *p)
 {
-	struct ma_span *s;
+	struct ma_span *s, *large = NULL;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
@@ -454,16 +530,15 @@ void memarena_free(const void *p)
 		ma_bad_free(p, "free from NMI context");
 		return;
 	}
-	/*
-	 * Heap arenas and pages given back by the scavenger are freed after
-	 * a grace period: a lookup of a pointer into them (a bad free) stays
-	 * safe.
-	 */
-	rcu_read_lock();
-	s = ma_free_prepare(p, NULL);
+	if (likely(ma_free_fast(p)))
+		return;
+	ma_lookup_begin();
+	s = ma_free_prepare(p, NULL, &large);
 	if (s)
 		ma_mcache_free(s, (void *)p);
-	rcu_read_unlock();
+	ma_lookup_end();
+	if (large)
+		ma_large_free(large, p);
 }
 EXPORT_SYMBOL_GPL(memarena_free);
 
@@ -486,7 +561,7 @@ size_t memarena_size(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	rcu_read_lock();
+	ma_lookup_begin();
 	s = ma_span_of(p);
 	if (!s)
 		goto out;
@@ -502,7 +577,7 @@ size_t memarena_size(const void *p)
 		ma_kasan_unpoison(p, size, size);
 	}
 out:
-	rcu_read_unlock();
+	ma_lookup_end();
 	return size;
 }
 EXPORT_SYMBOL_GPL(memarena_size);
@@ -603,7 +678,7 @@ EXPORT_SYMBOL_GPL(memarena_alloc_bulk_node);
  */
 void memarena_free_bulk(size_t nr, void **p)
 {
-	struct ma_span *spans[MA_FREE_BULK_CHUNK], *hint;
+	struct ma_span *spans[MA_FREE_BULK_CHUNK], *hint, *large;
 	void *objs[MA_FREE_BULK_CHUNK];
 	unsigned int n;
 	size_t i = 0;
@@ -615,13 +690,14 @@ void memarena_free_bulk(size_t nr, void **p)
 		return;
 	}
 	while (i < nr) {
-		rcu_read_lock();
+		ma_lookup_begin();
 		/* Objects of a chunk are held until it is pushed: hints hold. */
 		hint = NULL;
-		for (n = 0; n < MA_FREE_BULK_CHUNK && i < nr; i++) {
+		large = NULL;
+		for (n = 0; n < MA_FREE_BULK_CHUNK && i < nr && !large; i++) {
 			if (unlikely(ZERO_OR_NULL_PTR(p[i])))
 				continue;
-			spans[n] = ma_free_prepare(p[i], hint);
+			spans[n] = ma_free_prepare(p[i], hint, &large);
 			if (spans[n]) {
 				hint = spans[n];
 				objs[n++] = p[i];
@@ -629,7 +705,10 @@ void memarena_free_bulk(size_t nr, void **p)
 		}
 		if (n)
 			ma_mcache_free_bulk(spans, objs, n);
-		rcu_read_unlock();
+		ma_lookup_end();
+		/* A large object ends its chunk: it was p[i - 1]. */
+		if (large)
+			ma_large_free(large, p[i - 1]);
 	}
 }
 EXPORT_SYMBOL_GPL(memarena_free_bulk);

@@ -207,12 +207,6 @@ static void ma_mcache_flush(struct ma_mcache_class *mc, unsigned int cls,
 #endif
 }
 
-/* Whether a span's objects may go on this CPU's stacks: see ma_mcache. */
-static __always_inline bool ma_mcache_local(const struct ma_span *s)
-{
-	return s->central == &ma_local_heap()->central[s->class];
-}
-
 /*
  * Free an object of another node's central straight to it.  Counted
  * before its span may leave HeapInuse (stats.c), after the put that a
@@ -241,8 +235,6 @@ static void ma_mcache_free_remote(struct ma_span *s, void *p)
  */
 void ma_mcache_free(struct ma_span *s, void *p)
 {
-	unsigned int cls = s->class;
-	struct ma_mcache_class *mc;
 	unsigned long flags;
 
 	local_lock_irqsave(&ma_mcaches->lock, flags);
@@ -251,12 +243,22 @@ void ma_mcache_free(struct ma_span *s, void *p)
 		ma_mcache_free_remote(s, p);
 		return;
 	}
-	mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
-	if (unlikely(mc->n == mc->cap))
-		ma_mcache_flush(mc, cls, ma_mcache_batch(cls));
-	mc->objs[mc->n++] = p;
-	WRITE_ONCE(mc->nfree, mc->nfree + 1);
+	ma_mcache_push(s, p);
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+}
+
+/**
+ * ma_mcache_flush_full() - make room on a full stack
+ * @mc: this CPU's stack of @cls, full
+ * @cls: its size class
+ *
+ * Flushes the oldest half to the central, for ma_mcache_push().
+ *
+ * Context: ma_mcaches->lock held.
+ */
+void ma_mcache_flush_full(struct ma_mcache_class *mc, unsigned int cls)
+{
+	ma_mcache_flush(mc, cls, ma_mcache_batch(cls));
 }
 
 /**

@@ -583,7 +583,33 @@ int ma_node_stats(int nid, struct ma_node_stats *st);
 void ma_span_init_small(struct ma_span *s, unsigned int class,
 			struct ma_central *c);
 unsigned int ma_span_take(struct ma_span *s, void **objs, unsigned int max);
-int ma_span_obj_index(const struct ma_span *s, const void *p);
+
+/**
+ * ma_span_obj_index() - which object of a span an address is
+ * @s: a SMALL span
+ * @p: an address inside the span's pages
+ *
+ * Inline: every free asks.
+ *
+ * Context: Any context.
+ * Return: the object index, or -1 if @p is not the start of an object
+ * (an interior pointer, or the tail of the span).
+ */
+static __always_inline int ma_span_obj_index(const struct ma_span *s,
+					     const void *p)
+{
+	unsigned long off = (unsigned long)p - s->base;
+	unsigned int size = ma_class_size[s->class];
+	unsigned long idx;
+
+	if (off >= (unsigned long)s->nelems * size)
+		return -1;
+	idx = ((u64)off * ma_class_divmagic[s->class]) >> 32;
+	if (idx * size != off)
+		return -1;
+	return idx;
+}
+
 bool ma_span_put(struct ma_span *s, void *p);
 
 /* --- mcentral.c -------------------------------------------------------- */
@@ -610,6 +636,33 @@ int ma_mcache_init(void);
 void ma_mcache_exit(void);
 void *ma_mcache_alloc(unsigned int class, gfp_t gfp, int nid);
 void ma_mcache_free(struct ma_span *s, void *p);
+void ma_mcache_flush_full(struct ma_mcache_class *mc, unsigned int cls);
+
+/*
+ * Whether a span's objects may go on this CPU's stacks (the invariant at
+ * struct ma_mcache): those of its node's heap's centrals only.  Caller
+ * holds ma_mcaches->lock or otherwise stays on this CPU.
+ */
+static __always_inline bool ma_mcache_local(const struct ma_span *s)
+{
+	return s->central == &ma_local_heap()->central[s->class];
+}
+
+/*
+ * Push a freed object of a local span (ma_mcache_local()) onto this CPU's
+ * stack, flushing the stack's oldest half first if it is full.  Inline:
+ * memarena_free()'s fast path.  Caller holds ma_mcaches->lock.
+ */
+static __always_inline void ma_mcache_push(struct ma_span *s, void *p)
+{
+	struct ma_mcache_class *mc = this_cpu_ptr(&ma_mcaches->cls[s->class]);
+
+	if (unlikely(mc->n == mc->cap))
+		ma_mcache_flush_full(mc, s->class);
+	mc->objs[mc->n++] = p;
+	WRITE_ONCE(mc->nfree, mc->nfree + 1);
+}
+
 size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p,
 			    int nid);
 void ma_mcache_free_bulk(struct ma_span **spans, void **objs, unsigned int n);

@@ -84,29 +84,6 @@ unsigned int ma_span_take(struct ma_span *s, void **objs, unsigned int max)
 }
 
 /**
- * ma_span_obj_index() - which object of a span an address is
- * @s: a SMALL span
- * @p: an address inside the span's pages
- *
- * Context: Any context.
- * Return: the object index, or -1 if @p is not the start of an object
- * (an interior pointer, or the tail of the span).
- */
-int ma_span_obj_index(const struct ma_span *s, const void *p)
-{
-	unsigned long off = (unsigned long)p - s->base;
-	unsigned int size = ma_class_size[s->class];
-	unsigned long idx;
-
-	if (off >= (unsigned long)s->nelems * size)
-		return -1;
-	idx = ((u64)off * ma_class_divmagic[s->class]) >> 32;
-	if (idx * size != off)
-		return -1;
-	return idx;
-}
-
-/**
  * ma_span_put() - return one object to its span
  * @s: the object's SMALL span
  * @p: the object, already carrying its free cookie
