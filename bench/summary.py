@@ -50,10 +50,13 @@ _mode = [None]
 
 # Which modes decide a goal: the deterministic ones where they measure it
 # (instruction counts repeat run to run; multi-vCPU TCG timings move by up
-# to 70%).  The cross-CPU workloads and the statistics readers need two
-# vCPUs, which the icount modes cannot boot with (Documentation/
-# benchmarks.rst, "Modes"): TCG timings decide those, and say so.
-DETERMINISTIC = ("icount", "icount-noinit")
+# to 70%).  The one-vCPU icount modes measure pair, batch and bulk; the
+# icount-smp2 modes (two vCPUs run round-robin, byte-identical output
+# run to run) remote, larson and parallel, as instructions and lock
+# traffic, not cache-line contention (Documentation/benchmarks.rst,
+# "Modes").  The statistics readers run in the TCG modes only: TCG
+# timings decide those, and say so.
+DETERMINISTIC = ("icount", "icount-noinit", "icount-smp2", "icount-smp2-noinit")
 
 
 def met(value, limit, cmp):
@@ -127,8 +130,10 @@ def summary(m):
              "%s %.1f/%.1f ns" % (s, on[s], off[s]) for s in on if s in off)))
     h = m.get("lock_holds")
     if h:
-        print("   longest lock holds over the workloads (interrupts off): page heap %.1f us, central %.1f us"
-              % (h.get("heap_ns", 0) / 1000.0, h.get("central_ns", 0) / 1000.0))
+        print("   longest lock holds over the workloads (interrupts off): page heap %.1f us, central %.1f us%s"
+              % (h.get("heap_ns", 0) / 1000.0, h.get("central_ns", 0) / 1000.0,
+                 " (round-robin vCPUs: a hold counts the other vCPUs' turns)"
+                 if m.get("round_robin") else ""))
     worst = None
     for r in res:
         x = r.get("ratio_kmem_cache")
