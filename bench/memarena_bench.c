@@ -331,6 +331,15 @@ static __always_inline void touch(void *p, unsigned long v)
 	WRITE_ONCE(*(unsigned long *)p, v);
 }
 
+/* The same within @size bytes: traced requests may be under a word. */
+static __always_inline void touch_sized(void *p, size_t size, unsigned long v)
+{
+	if (likely(size >= sizeof(unsigned long)))
+		touch(p, v);
+	else
+		WRITE_ONCE(*(u8 *)p, v);
+}
+
 /* Returns nanoseconds spent in @count operations, blocks timed apart. */
 static __always_inline u64 run_pair(struct bench *b, enum bench_alloc a,
 				    unsigned int count)
@@ -1487,15 +1496,15 @@ static __always_inline u64 replay_serial(struct bench *b, struct replay *rp,
 				slot = &rp->obj[id - r_w1(rp, k)];
 				b_free(b, a, *slot);
 				*slot = NULL;
-				continue;
+			} else {
+				p = b_alloc(b, a, w0 & REPLAY_SIZE);
+				if (unlikely(!p)) {
+					b->failed = true;
+					break;
+				}
+				touch_sized(p, w0 & REPLAY_SIZE, k);
+				rp->obj[id++] = p;
 			}
-			p = b_alloc(b, a, w0 & REPLAY_SIZE);
-			if (unlikely(!p)) {
-				b->failed = true;
-				break;
-			}
-			touch(p, k);
-			rp->obj[id++] = p;
 			if (fp && (k == rp->peak_rec ||
 				   k % REPLAY_SAMPLE == 0)) {
 				total += ktime_get_ns() - t0;
@@ -1659,7 +1668,7 @@ static __always_inline void replay_percpu(struct rthread *t,
 				WRITE_ONCE(rr->abort, true);
 				return;
 			}
-			touch(p, i);
+			touch_sized(p, w0 & REPLAY_SIZE, i);
 			/* Pairs with a freeing kthread's acquire. */
 			smp_store_release(&rp->obj[id++], p);
 		}
