@@ -1471,6 +1471,8 @@ struct replay_fp {
 	struct memarena_memstats *ms;
 	u64 at_peak;			/* held at the peak of live bytes */
 	u64 max;			/* the most held at any sample */
+	/* memarena's at the peak: HeapAlloc, HeapInuse, HeapIdle - HeapReleased */
+	u64 heap_alloc, heap_inuse, heap_unreleased;
 };
 
 /*
@@ -1509,8 +1511,13 @@ static __always_inline u64 replay_serial(struct bench *b, struct replay *rp,
 				   k % REPLAY_SAMPLE == 0)) {
 				total += ktime_get_ns() - t0;
 				held = fp_held(a, fp->ms);
-				if (k == rp->peak_rec)
+				if (k == rp->peak_rec) {
 					fp->at_peak = held;
+					fp->heap_alloc = fp->ms->heap_alloc;
+					fp->heap_inuse = fp->ms->heap_inuse;
+					fp->heap_unreleased = fp->ms->heap_idle -
+						fp->ms->heap_released;
+				}
 				fp->max = max(fp->max, held);
 				t0 = ktime_get_ns();
 			}
@@ -1581,6 +1588,10 @@ static void measure_replay(struct bench *b, struct replay *rp,
 		worst = max(worst, net);
 		best_base = min(best_base, cbase);
 	}
+	if (!b->failed && a == BA_MEMARENA)
+		pr_info("replay_heap alloc=%s heap_alloc=%llu heap_inuse=%llu heap_unreleased=%llu\n",
+			alloc_names[a], fp.heap_alloc, fp.heap_inuse,
+			fp.heap_unreleased);
 	if (b->failed)
 		pr_info("result alloc=%s workload=replay order=serial n=%u size=trace cpu=%u ops=%u error=ENOMEM\n",
 			alloc_names[a], rp->nalloc, cpu, rp->nrec);
