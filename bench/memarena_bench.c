@@ -59,7 +59,9 @@
  *	   kmalloc; ns_per_op per record (allocation or free), the empty
  *	   replay's time subtracted; and, from the first run, the bytes held
  *	   (as footprint counts them) at the peak of live requested bytes
- *	   above the start, over those live bytes;
+ *	   above the start, over those live bytes (order=serial); with two
+ *	   or more online CPUs also each trace CPU's events on a kthread of
+ *	   its own, timings only (order=percpu);
  *  churn  only when asked for: batch of 64, LIFO, on every online CPU for
  *	   churn_ms= milliseconds; reports operations per second (bench/run
  *	   runs it with and without a statistics reader, bench/statread).
