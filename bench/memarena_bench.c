@@ -52,6 +52,16 @@
  *	   bytes, as /proc/meminfo's SUnreclaim): bytes held at the peak
  *	   above the start, over the live requested bytes, and the share
  *	   of them given back at the end;
+ *  replay the kernel's own slab traffic, recorded from its kmem tracepoints
+ *	   (bench/trace-record) and converted (bench/trace-convert) into a
+ *	   trace read from replay_trace= (skipped without one): every
+ *	   allocation and free, in trace order, on cpu=, for memarena and
+ *	   kmalloc; ns_per_op per record (allocation or free), the empty
+ *	   replay's time subtracted; and, from the first run, the bytes held
+ *	   (as footprint counts them) at the peak of live requested bytes
+ *	   above the start, over those live bytes (order=serial); with two
+ *	   or more online CPUs also each trace CPU's events on a kthread of
+ *	   its own, timings only (order=percpu);
  *  churn  only when asked for: batch of 64, LIFO, on every online CPU for
  *	   churn_ms= milliseconds; reports operations per second (bench/run
  *	   runs it with and without a statistics reader, bench/statread).
@@ -75,10 +85,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/bitfield.h>
+#include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
+#include <linux/kernel_read_file.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -92,10 +105,10 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
-static char *workloads = "pair,batch,bulk,remote,larson,parallel,footprint";
+static char *workloads = "pair,batch,bulk,remote,larson,parallel,footprint,replay";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "Workloads: pair,batch,bulk,remote,larson,parallel,footprint,churn (default all but churn)");
+		 "Workloads: pair,batch,bulk,remote,larson,parallel,footprint,replay,churn (default all but churn)");
 
 static char *sizes = "16,64,256,1024,4096,mixed";
 module_param(sizes, charp, 0444);
@@ -122,6 +135,11 @@ MODULE_PARM_DESC(cpu, "CPU the benchmark kthread is bound to (default 0)");
 static unsigned int footprint_kb = 16384;
 module_param(footprint_kb, uint, 0444);
 MODULE_PARM_DESC(footprint_kb, "footprint: live requested KiB (default 16384)");
+
+static char *replay_trace = "";
+module_param(replay_trace, charp, 0444);
+MODULE_PARM_DESC(replay_trace,
+		 "replay: path of the trace (bench/trace-convert's format); none: skipped");
 
 static unsigned int churn_ms = 3000;
 module_param(churn_ms, uint, 0444);
@@ -171,6 +189,7 @@ enum bench_workload {
 	BW_PARALLEL,
 	BW_FOOTPRINT,
 	BW_CHURN,
+	BW_REPLAY,
 	BW_NR,
 };
 
@@ -183,6 +202,7 @@ static const char * const workload_names[BW_NR] = {
 	[BW_PARALLEL] = "parallel",
 	[BW_FOOTPRINT] = "footprint",
 	[BW_CHURN] = "churn",
+	[BW_REPLAY] = "replay",
 };
 
 static const unsigned int batch_ns[] = { 16, 64, 1024, 16384 };
@@ -311,6 +331,15 @@ static void fmt_size(char *buf, size_t len, unsigned int size)
 static __always_inline void touch(void *p, unsigned long v)
 {
 	WRITE_ONCE(*(unsigned long *)p, v);
+}
+
+/* The same within @size bytes: traced requests may be under a word. */
+static __always_inline void touch_sized(void *p, size_t size, unsigned long v)
+{
+	if (likely(size >= sizeof(unsigned long)))
+		touch(p, v);
+	else
+		WRITE_ONCE(*(u8 *)p, v);
 }
 
 /* Returns nanoseconds spent in @count operations, blocks timed apart. */
@@ -542,7 +571,8 @@ static bool alloc_applies(struct bench *b, enum bench_workload w,
 	     w == BW_CHURN) &&
 	    a != BA_MEMARENA && a != BA_KMALLOC && a != BA_CACHE)
 		return false;
-	if (w == BW_FOOTPRINT && a != BA_MEMARENA && a != BA_KMALLOC)
+	if ((w == BW_FOOTPRINT || w == BW_REPLAY) &&
+	    a != BA_MEMARENA && a != BA_KMALLOC)
 		return false;
 	return true;
 }
@@ -1270,6 +1300,514 @@ out:
 	kfree(ms);
 }
 
+/*
+ * replay: a recorded sequence of the kernel's own slab traffic
+ * (bench/trace-record, bench/trace-convert; read by bench_init() from
+ * replay_trace=): 16 bytes of header ("MATRACE1", le32 records, le32
+ * allocations) and two le32 words per record.  Word 0: REPLAY_FREE, the
+ * CPU (REPLAY_CPU) and the requested size (REPLAY_SIZE, of the freed
+ * object for a free); word 1 of a free: how many allocations back the
+ * freed one is.  Allocations are numbered from 0 in trace order.
+ */
+#define REPLAY_MAGIC	"MATRACE1"
+#define REPLAY_HDR	16
+#define REPLAY_FREE	BIT(31)
+#define REPLAY_CPU	GENMASK(30, 24)
+#define REPLAY_SIZE	GENMASK(23, 0)
+#define REPLAY_MAX_BYTES	(256U << 20)	/* largest trace file */
+#define REPLAY_SAMPLE	65536		/* records between footprint samples */
+#define BENCH_REPLAY_THREADS	8	/* percpu replay: kthreads at most */
+
+struct replay {
+	void *file;			/* as read, vmalloc()ed */
+	const __le32 *rec;		/* 2 words per record */
+	u32 nrec;
+	u32 nalloc;
+	u32 ncpus;			/* highest CPU in the trace + 1 */
+	u32 peak_rec;			/* where live requested bytes peak */
+	u64 peak_live;			/* live requested bytes there */
+	u64 total_bytes;		/* requested over all allocations */
+	u32 left;			/* allocations never freed */
+	u32 cross;			/* frees on another CPU than the alloc */
+	void **obj;			/* nalloc slots, one per allocation */
+};
+
+static struct replay *bench_replay;
+
+static __always_inline u32 r_w0(const struct replay *rp, u32 i)
+{
+	return le32_to_cpu(rp->rec[2 * i]);
+}
+
+static __always_inline u32 r_w1(const struct replay *rp, u32 i)
+{
+	return le32_to_cpu(rp->rec[2 * i + 1]);
+}
+
+static void replay_put(struct replay *rp)
+{
+	if (!rp)
+		return;
+	vfree(rp->obj);
+	vfree(rp->file);
+	kfree(rp);
+}
+
+/*
+ * Read and check the trace: every free frees an earlier allocation that
+ * no other free frees, every size is 1..MEMARENA_MAX_SIZE.  Also finds
+ * the peak of live requested bytes.  Runs in bench_init(), in the
+ * insmod process, so that @path resolves as the caller sees it.
+ */
+static int replay_load(const char *path, struct replay **out)
+{
+	unsigned long *freed = NULL;
+	u8 *cpu_of = NULL;
+	struct replay *rp;
+	size_t fsize = 0;
+	u64 live = 0;
+	u32 i, id = 0, w0, size, back, a, c;
+	ssize_t got;
+	int ret;
+
+	rp = kzalloc(sizeof(*rp), GFP_KERNEL);
+	if (!rp)
+		return -ENOMEM;
+	got = kernel_read_file_from_path(path, 0, &rp->file, REPLAY_MAX_BYTES,
+					 &fsize, READING_UNKNOWN);
+	if (got < 0) {
+		pr_err("replay: cannot read %s: %zd\n", path, got);
+		ret = got;
+		goto err;
+	}
+	ret = -EINVAL;
+	if (got < REPLAY_HDR || memcmp(rp->file, REPLAY_MAGIC, 8)) {
+		pr_err("replay: %s is not a replay trace\n", path);
+		goto err;
+	}
+	/* vmalloc()ed: the header's words are aligned. */
+	rp->nrec = le32_to_cpu(((__le32 *)rp->file)[2]);
+	rp->nalloc = le32_to_cpu(((__le32 *)rp->file)[3]);
+	rp->rec = rp->file + REPLAY_HDR;
+	if ((got - REPLAY_HDR) / 8 != rp->nrec || !rp->nalloc ||
+	    rp->nalloc > rp->nrec) {
+		pr_err("replay: %s: %u records in %zd bytes\n", path, rp->nrec,
+		       got);
+		goto err;
+	}
+	ret = -ENOMEM;
+	rp->obj = vzalloc(array_size(rp->nalloc, sizeof(*rp->obj)));
+	freed = vzalloc(BITS_TO_LONGS(rp->nalloc) * sizeof(long));
+	/* The CPU of each allocation, to count cross-CPU frees. */
+	cpu_of = vzalloc(array_size(rp->nalloc, sizeof(u8)));
+	if (!rp->obj || !freed || !cpu_of)
+		goto err;
+	ret = -EINVAL;
+	for (i = 0; i < rp->nrec; i++) {
+		w0 = r_w0(rp, i);
+		size = w0 & REPLAY_SIZE;
+		c = FIELD_GET(REPLAY_CPU, w0);
+		rp->ncpus = max(rp->ncpus, c + 1);
+		if (!size || size > MEMARENA_MAX_SIZE)
+			break;
+		if (!(w0 & REPLAY_FREE)) {
+			if (id == rp->nalloc)
+				break;
+			cpu_of[id++] = c;
+			live += size;
+			rp->total_bytes += size;
+			if (live > rp->peak_live) {
+				rp->peak_live = live;
+				rp->peak_rec = i;
+			}
+			continue;
+		}
+		back = r_w1(rp, i);
+		if (!back || back > id)
+			break;
+		a = id - back;
+		if (__test_and_set_bit(a, freed))
+			break;
+		if (cpu_of[a] != c)
+			rp->cross++;
+		live -= size;
+	}
+	if (i != rp->nrec || id != rp->nalloc) {
+		pr_err("replay: %s: bad record %u\n", path, i);
+		goto err;
+	}
+	rp->left = rp->nalloc - bitmap_weight(freed, rp->nalloc);
+	vfree(cpu_of);
+	vfree(freed);
+	pr_info("replay trace=%s records=%u allocs=%u cpus=%u bytes=%llu peak_live_bytes=%llu peak_record=%u left_live=%u cross_cpu_frees=%u\n",
+		path, rp->nrec, rp->nalloc, rp->ncpus, rp->total_bytes,
+		rp->peak_live, rp->peak_rec, rp->left, rp->cross);
+	*out = rp;
+	return 0;
+err:
+	vfree(cpu_of);
+	vfree(freed);
+	replay_put(rp);
+	return ret;
+}
+
+/* Frees whatever the trace left live; the objects freed. */
+static u32 replay_free_left(struct bench *b, struct replay *rp,
+			    enum bench_alloc a)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < rp->nalloc; i++) {
+		if (rp->obj[i]) {
+			b_free(b, a, rp->obj[i]);
+			rp->obj[i] = NULL;
+			n++;
+		}
+		if (i % BENCH_BLOCK == 0)
+			cond_resched();
+	}
+	return n;
+}
+
+struct replay_fp {
+	struct memarena_memstats *ms;
+	u64 at_peak;			/* held at the peak of live bytes */
+	u64 max;			/* the most held at any sample */
+	/* memarena's at the peak: HeapAlloc, HeapInuse, HeapIdle - HeapReleased */
+	u64 heap_alloc, heap_inuse, heap_unreleased;
+};
+
+/*
+ * One replay of the whole trace on this CPU, in trace order; returns the
+ * nanoseconds of its timed blocks.  With @fp, samples the bytes held at
+ * the peak of live requested bytes and every REPLAY_SAMPLE records,
+ * outside the timed blocks.
+ */
+static __always_inline u64 replay_serial(struct bench *b, struct replay *rp,
+					 enum bench_alloc a,
+					 struct replay_fp *fp)
+{
+	u32 i, id = 0, w0, k, end;
+	u64 total = 0, t0, held;
+	void **slot, *p;
+
+	for (i = 0; i < rp->nrec && !b->failed; ) {
+		end = min(rp->nrec, i + BENCH_BLOCK);
+		t0 = ktime_get_ns();
+		for (k = i; k < end; k++) {
+			w0 = r_w0(rp, k);
+			if (w0 & REPLAY_FREE) {
+				slot = &rp->obj[id - r_w1(rp, k)];
+				b_free(b, a, *slot);
+				*slot = NULL;
+			} else {
+				p = b_alloc(b, a, w0 & REPLAY_SIZE);
+				if (unlikely(!p)) {
+					b->failed = true;
+					break;
+				}
+				touch_sized(p, w0 & REPLAY_SIZE, k);
+				rp->obj[id++] = p;
+			}
+			if (fp && (k == rp->peak_rec ||
+				   k % REPLAY_SAMPLE == 0)) {
+				total += ktime_get_ns() - t0;
+				held = fp_held(a, fp->ms);
+				if (k == rp->peak_rec) {
+					fp->at_peak = held;
+					fp->heap_alloc = fp->ms->heap_alloc;
+					fp->heap_inuse = fp->ms->heap_inuse;
+					fp->heap_unreleased = fp->ms->heap_idle -
+						fp->ms->heap_released;
+				}
+				fp->max = max(fp->max, held);
+				t0 = ktime_get_ns();
+			}
+		}
+		total += ktime_get_ns() - t0;
+		i = end;
+		cond_resched();
+	}
+	return total;
+}
+
+static noinline u64 time_replay(struct bench *b, struct replay *rp,
+				enum bench_alloc a, struct replay_fp *fp)
+{
+	switch (a) {
+	case BA_EMPTY:
+		return replay_serial(b, rp, BA_EMPTY, NULL);
+	case BA_MEMARENA:
+		return replay_serial(b, rp, BA_MEMARENA, fp);
+	case BA_KMALLOC:
+		return replay_serial(b, rp, BA_KMALLOC, fp);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * replay, serial: the whole trace on cpu=, in trace order, whatever CPU
+ * ran each event.  Timed as the other workloads (blocks, the empty
+ * replay's time subtracted, fastest of repeat=); the footprint is the
+ * first run's: bytes held at the peak of live requested bytes above
+ * those held before (after memarena_drain() and 2 s for the scavenger),
+ * over the live bytes there.
+ */
+static void measure_replay(struct bench *b, struct replay *rp,
+			   enum bench_alloc a)
+{
+	u64 cns, cbase, net, best = U64_MAX, worst = 0, best_base = U64_MAX;
+	struct replay_fp fp = {};
+	u64 base = 0;
+	u32 left = 0;
+	unsigned int r;
+	char t[3][24];
+
+	if (kthread_should_stop())
+		return;
+	fp.ms = kmalloc(sizeof(*fp.ms), GFP_KERNEL);
+	if (!fp.ms) {
+		b->ret = -ENOMEM;
+		return;
+	}
+	b->failed = false;
+	for (r = 0; r < repeat && !b->failed; r++) {
+		cbase = div_u64(time_replay(b, rp, BA_EMPTY, NULL) * 100,
+				rp->nrec);
+		replay_free_left(b, rp, BA_EMPTY);
+		if (r == 0) {
+			if (a == BA_MEMARENA)
+				memarena_drain();
+			msleep(2000);
+			base = fp_held(a, fp.ms);
+		}
+		cns = div_u64(time_replay(b, rp, a, r ? NULL : &fp) * 100,
+			      rp->nrec);
+		left = replay_free_left(b, rp, a);
+		net = cns > cbase ? cns - cbase : 0;
+		best = min(best, net);
+		worst = max(worst, net);
+		best_base = min(best_base, cbase);
+	}
+	if (!b->failed && a == BA_MEMARENA)
+		pr_info("replay_heap alloc=%s heap_alloc=%llu heap_inuse=%llu heap_unreleased=%llu\n",
+			alloc_names[a], fp.heap_alloc, fp.heap_inuse,
+			fp.heap_unreleased);
+	if (b->failed)
+		pr_info("result alloc=%s workload=replay order=serial n=%u size=trace cpu=%u ops=%u error=ENOMEM\n",
+			alloc_names[a], rp->nalloc, cpu, rp->nrec);
+	else
+		pr_info("result alloc=%s workload=replay order=serial n=%u size=trace cpu=%u ops=%u repeat=%u ns_per_op=%s max_ns_per_op=%s base_ns_per_op=%s live_bytes=%llu base_bytes=%llu peak_bytes=%llu max_bytes=%llu overhead_milli=%llu left_live=%u\n",
+			alloc_names[a], rp->nalloc, cpu, rp->nrec, repeat,
+			fmt_cns(t[0], sizeof(t[0]), best),
+			fmt_cns(t[1], sizeof(t[1]), worst),
+			fmt_cns(t[2], sizeof(t[2]), best_base),
+			rp->peak_live, base, fp.at_peak, fp.max,
+			div64_u64((fp.at_peak - min(base, fp.at_peak)) * 1000,
+				  rp->peak_live),
+			left);
+	kfree(fp.ms);
+	b->runs++;
+}
+
+/*
+ * replay, percpu: the CPU of each event honoured, as far as the online
+ * CPUs allow: one kthread per online CPU (up to the trace's CPUs), the
+ * trace's CPU c replayed by kthread c % kthreads, each in trace order.
+ * A free of an object allocated by another kthread waits until it has
+ * been allocated; the trace's global clock puts every allocation before
+ * its free, so no two kthreads wait for each other.  The order between
+ * kthreads is otherwise free: timings only, no footprint.
+ */
+struct rrun;
+
+struct rthread {
+	struct rrun *rr;
+	unsigned int slot;		/* replays trace CPUs slot + k*n */
+	unsigned long scratch[BENCH_NSCRATCH];	/* the empty replay's */
+	unsigned int scratch_i;
+	bool failed;
+	u64 t_start, t_end;
+	struct completion done;
+};
+
+struct rrun {
+	struct bench *b;
+	struct replay *rp;
+	enum bench_alloc a;
+	unsigned int nthreads;
+	atomic_t ready;
+	bool abort;			/* an allocation failed: all stop */
+	struct rthread t[];
+};
+
+static __always_inline void replay_percpu(struct rthread *t,
+					  enum bench_alloc a)
+{
+	struct rrun *rr = t->rr;
+	struct replay *rp = rr->rp;
+	u32 i, id = 0, w0, n = 0;
+	unsigned int spins;
+	void **slot, *p;
+
+	for (i = 0; i < rp->nrec; i++) {
+		w0 = r_w0(rp, i);
+		if (FIELD_GET(REPLAY_CPU, w0) % rr->nthreads != t->slot) {
+			if (!(w0 & REPLAY_FREE))
+				id++;
+			continue;
+		}
+		if (w0 & REPLAY_FREE) {
+			slot = &rp->obj[id - r_w1(rp, i)];
+			/* Pairs with the allocating kthread's release. */
+			for (spins = 0; !(p = smp_load_acquire(slot)); spins++) {
+				if (READ_ONCE(rr->abort))
+					return;
+				cpu_relax();
+				if (spins % 4096 == 4095)
+					cond_resched();
+			}
+			if (a != BA_EMPTY)
+				b_free(rr->b, a, p);
+			WRITE_ONCE(*slot, NULL);
+		} else {
+			if (a == BA_EMPTY)
+				p = &t->scratch[t->scratch_i++ % BENCH_NSCRATCH];
+			else
+				p = b_alloc(rr->b, a, w0 & REPLAY_SIZE);
+			if (unlikely(!p)) {
+				t->failed = true;
+				WRITE_ONCE(rr->abort, true);
+				return;
+			}
+			touch_sized(p, w0 & REPLAY_SIZE, i);
+			/* Pairs with a freeing kthread's acquire. */
+			smp_store_release(&rp->obj[id++], p);
+		}
+		if (++n % BENCH_BLOCK == 0)
+			cond_resched();
+	}
+}
+
+static int r_thread(void *data)
+{
+	struct rthread *t = data;
+	struct rrun *rr = t->rr;
+
+	bench_start_together(&rr->ready, rr->nthreads);
+	t->t_start = ktime_get_ns();
+	switch (rr->a) {
+	case BA_EMPTY:
+		replay_percpu(t, BA_EMPTY);
+		break;
+	case BA_MEMARENA:
+		replay_percpu(t, BA_MEMARENA);
+		break;
+	case BA_KMALLOC:
+		replay_percpu(t, BA_KMALLOC);
+		break;
+	default:
+		break;
+	}
+	t->t_end = ktime_get_ns();
+	return bench_park(&t->done);
+}
+
+/* One percpu replay; its elapsed ns, or 0 if it failed. */
+static u64 rrun_once(struct rrun *rr, enum bench_alloc a)
+{
+	struct task_struct *task[BENCH_REPLAY_THREADS];
+	u64 start = U64_MAX, end = 0;
+	unsigned int i, c, n = 0;
+	bool ok = true;
+
+	rr->a = a;
+	atomic_set(&rr->ready, 0);
+	WRITE_ONCE(rr->abort, false);
+	c = cpu;
+	for (i = 0; i < rr->nthreads; i++) {
+		struct rthread *t = &rr->t[i];
+
+		t->failed = false;
+		init_completion(&t->done);
+		task[i] = kthread_create_on_cpu(r_thread, t, c,
+						"memarena_br/%u");
+		if (IS_ERR(task[i]))
+			break;
+		n++;
+		c = cpumask_next(c, cpu_online_mask);
+		if (c >= nr_cpu_ids)
+			c = cpumask_first(cpu_online_mask);
+	}
+	if (n < rr->nthreads) {
+		/* Never woken: stopping them runs nothing of r_thread(). */
+		while (n--)
+			kthread_stop(task[n]);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		wake_up_process(task[i]);
+	for (i = 0; i < n; i++) {
+		wait_for_completion(&rr->t[i].done);
+		kthread_stop(task[i]);
+		ok &= !rr->t[i].failed;
+		start = min(start, rr->t[i].t_start);
+		end = max(end, rr->t[i].t_end);
+	}
+	replay_free_left(rr->b, rr->rp, a);
+	return ok && end > start ? end - start : 0;
+}
+
+static void measure_replay_percpu(struct bench *b, struct replay *rp,
+				  enum bench_alloc a)
+{
+	u64 ns, nsb, cns, cbase, net, best = U64_MAX, worst = 0;
+	u64 best_base = U64_MAX;
+	unsigned int r, i, nthreads;
+	struct rrun *rr;
+	bool ok = true;
+	char t[3][24];
+
+	nthreads = min3(num_online_cpus(), rp->ncpus, (u32)BENCH_REPLAY_THREADS);
+	if (kthread_should_stop() || nthreads < 2)
+		return;
+	rr = kzalloc(struct_size(rr, t, nthreads), GFP_KERNEL);
+	if (!rr) {
+		b->ret = -ENOMEM;
+		return;
+	}
+	rr->b = b;
+	rr->rp = rp;
+	rr->nthreads = nthreads;
+	for (i = 0; i < nthreads; i++) {
+		rr->t[i].rr = rr;
+		rr->t[i].slot = i;
+	}
+	for (r = 0; r < repeat && ok; r++) {
+		nsb = rrun_once(rr, BA_EMPTY);
+		ns = rrun_once(rr, a);
+		ok = ns && nsb;
+		cbase = div_u64(nsb * 100, rp->nrec);
+		cns = div_u64(ns * 100, rp->nrec);
+		net = cns > cbase ? cns - cbase : 0;
+		best = min(best, net);
+		worst = max(worst, net);
+		best_base = min(best_base, cbase);
+	}
+	if (!ok)
+		pr_info("result alloc=%s workload=replay order=percpu n=%u size=trace cpu=all ops=%u error=ENOMEM\n",
+			alloc_names[a], rp->nalloc, rp->nrec);
+	else
+		pr_info("result alloc=%s workload=replay order=percpu n=%u size=trace cpu=all ops=%u repeat=%u threads=%u ns_per_op=%s max_ns_per_op=%s base_ns_per_op=%s\n",
+			alloc_names[a], rp->nalloc, rp->nrec, repeat, nthreads,
+			fmt_cns(t[0], sizeof(t[0]), best),
+			fmt_cns(t[1], sizeof(t[1]), worst),
+			fmt_cns(t[2], sizeof(t[2]), best_base));
+	kfree(rr);
+	b->runs++;
+}
+
 static void run_size(struct bench *b, unsigned int size)
 {
 	enum bench_alloc a;
@@ -1377,6 +1915,19 @@ static int bench_thread(void *data)
 		kmem_cache_destroy(b->cache);
 		b->cache = NULL;
 	}
+	if (bench_replay) {
+		enum bench_alloc a;
+
+		for (a = BA_NULL; a < BA_NR; a++)
+			if (alloc_applies(b, BW_REPLAY, a, 0))
+				measure_replay(b, bench_replay, a);
+		if (num_online_cpus() < 2 || bench_replay->ncpus < 2)
+			pr_info("skip workloads=replay order=percpu reason=%u online CPUs, %u in the trace\n",
+				num_online_cpus(), bench_replay->ncpus);
+		for (a = BA_NULL; a < BA_NR; a++)
+			if (alloc_applies(b, BW_REPLAY, a, 0))
+				measure_replay_percpu(b, bench_replay, a);
+	}
 
 	return bench_park(&b->done);
 }
@@ -1480,6 +2031,14 @@ static int __init bench_init(void)
 		goto out;
 	__clear_bit(BA_EMPTY, &b->alloc_mask);
 
+	if (test_bit(BW_REPLAY, &b->workload_mask) && !*replay_trace) {
+		pr_info("skip workloads=replay reason=no replay_trace given\n");
+	} else if (test_bit(BW_REPLAY, &b->workload_mask)) {
+		ret = replay_load(replay_trace, &bench_replay);
+		if (ret)
+			goto out;
+	}
+
 	ret = -ENOMEM;
 	b->objs = vmalloc(array_size(BENCH_MAX_N, sizeof(*b->objs)));
 	b->sizes = vmalloc(array_size(BENCH_NSIZES, sizeof(*b->sizes)));
@@ -1510,6 +2069,8 @@ static int __init bench_init(void)
 	if (!ret)
 		ret = -EAGAIN;
 out:
+	replay_put(bench_replay);
+	bench_replay = NULL;
 	vfree(b->sizes);
 	vfree(b->objs);
 	kfree(b);

@@ -103,6 +103,25 @@ def summary(m):
              fp["memarena"]["returned_milli"] / 1000.0, 0.95, ">=")
     else:
         goal("footprint at peak, memarena / kmalloc", None, 0.9, "<=")
+    rp = {r["alloc"]: r for r in res if r["workload"] == "replay"
+          and r["order"] == "serial" and "ns_per_op" in r}
+    if "memarena" in rp and "kmalloc" in rp:
+        goal("replay: time, memarena / kmalloc",
+             rp["memarena"]["ns_per_op"] / rp["kmalloc"]["ns_per_op"]
+             if rp["kmalloc"]["ns_per_op"] else None, 1.0, "<=",
+             "%d records; %.1f / %.1f ns each" % (
+                 rp["memarena"]["ops"], rp["memarena"]["ns_per_op"],
+                 rp["kmalloc"]["ns_per_op"]))
+        goal("replay: footprint at peak, memarena / kmalloc",
+             rp["memarena"]["overhead_milli"] / rp["kmalloc"]["overhead_milli"]
+             if rp["kmalloc"].get("overhead_milli") else None, 0.9, "<=",
+             "%.3fx / %.3fx of %d live bytes" % (
+                 rp["memarena"]["overhead_milli"] / 1000.0,
+                 rp["kmalloc"]["overhead_milli"] / 1000.0,
+                 rp["memarena"]["live_bytes"]))
+    else:
+        goal("replay: time, memarena / kmalloc", None, 1.0, "<=")
+        goal("replay: footprint at peak, memarena / kmalloc", None, 0.9, "<=")
     for reader in ("proc", "netlink"):
         p99 = [float(e["reader_result"]["p99_us"])
                for e in m.get("stats_under_load", [])
