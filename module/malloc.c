@@ -382,28 +382,30 @@ EXPORT_SYMBOL_GPL(memarena_alloc_node);
  * The section a free's lookup runs in.  A bad pointer may point into a
  * heap arena, or an index node, that the scavenger is giving back after
  * an RCU grace period (mgcscavenge.c), so the lookup must be an RCU
- * reader.  Without PREEMPT_RT, a region with preemption disabled is one,
- * and costs a few instructions where rcu_read_lock() and
- * rcu_read_unlock() on a PREEMPT_RCU kernel (Debian's) are two calls per
- * free (the pair figures of bench/run).  On PREEMPT_RT the per-CPU cache's
- * local lock sleeps, so it has to be rcu_read_lock() there.  Nothing in
- * the section sleeps; a large object's pages are cleared and given back
- * after it (ma_large_claim()).
+ * reader.  Without PREEMPT_RT it is rcu_read_lock_sched(): preemption
+ * disabled, a reader for synchronize_rcu() and call_rcu() since v5.0,
+ * and a few instructions where rcu_read_lock() and rcu_read_unlock() on
+ * a PREEMPT_RCU kernel (Debian's) are two calls per free.  On PREEMPT_RT
+ * the per-CPU cache's local lock sleeps, so it has to be rcu_read_lock()
+ * there.  Nothing in the section sleeps; a large object's pages are
+ * cleared and given back after it (ma_large_claim()).
  */
 static __always_inline void ma_lookup_begin(void)
 {
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		rcu_read_lock();
-	else
-		preempt_disable();
+#ifdef CONFIG_PREEMPT_RT
+	rcu_read_lock();
+#else
+	rcu_read_lock_sched();
+#endif
 }
 
 static __always_inline void ma_lookup_end(void)
 {
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		rcu_read_unlock();
-	else
-		preempt_enable();
+#ifdef CONFIG_PREEMPT_RT
+	rcu_read_unlock();
+#else
+	rcu_read_unlock_sched();
+#endif
 }
 
 /*
@@ -478,9 +480,10 @@ static __always_inline struct ma_span *ma_free_prepare(const void *p,
  * span the profile sampled nothing of, without init_on_free, goes onto
  * this CPU's stack in one hold of its lock.  The hold is also the
  * lookup's RCU reader: interrupts are off, and on PREEMPT_RT the local
- * lock's spinlock takes rcu_read_lock().  Anything else, a bad free
- * included, returns false having changed nothing, for ma_free_prepare()
- * to handle and report (ma_bad_free() counts under this same lock).
+ * lock's spinlock takes rcu_read_lock() (kernel/locking/spinlock_rt.c).
+ * Anything else, a bad free included, returns false having changed
+ * nothing, for ma_free_prepare() to handle and report.  Those frees pay a
+ * second lock hold and lookup.
  */
 static __always_inline bool ma_free_fast(const void *p)
 {

@@ -197,7 +197,7 @@ void memarena_arena_destroy(struct memarena_arena *arena)
 		ma_mcache_count(0, -1, -bytes);
 		ma_heap_free(s);
 	}
-	/* Frees run in an RCU reader (malloc.c): a bad one may still lock it. */
+	/* Small frees look up in an RCU reader (malloc.c): a bad one may still lock it. */
 	kfree_rcu(arena, rcu);
 }
 EXPORT_SYMBOL_GPL(memarena_arena_destroy);

@@ -595,10 +595,8 @@ typedef struct {
  */
 #define rcu_read_lock()		do { } while (0)
 #define rcu_read_unlock()	do { } while (0)
-/* Not PREEMPT_RT: a free's lookup section disables preemption (none here). */
-#define IS_ENABLED(option)	0
-#define preempt_disable()	do { } while (0)
-#define preempt_enable()	do { } while (0)
+#define rcu_read_lock_sched()	do { } while (0)
+#define rcu_read_unlock_sched()	do { } while (0)
 struct rcu_head {
 	void *next;
 };
