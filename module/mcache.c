@@ -33,7 +33,7 @@
  * 16 KiB per class: two Go pages, enough for a refill to amortise the
  * central lock over a batch of cap / 2 objects (64 objects per batch for
  * every class up to 128 bytes, 32 at 256 bytes), while the whole cache of
- * a CPU stays at 1.30 MiB at most (Documentation/design.rst has the sum).
+ * a CPU stays small (MCacheBound; Documentation/design.rst has the sum).
  */
 #define MA_MCACHE_CLASS_BYTES	(16 * 1024)
 /* Bigger stacks buy little: one lock per 64 objects is already cheap. */
@@ -41,13 +41,12 @@
 /* Even 32 KiB objects get a pair, so alloc/free ping-pong stays local. */
 #define MA_MCACHE_MIN_OBJS	2
 /*
- * Classes up to a page keep at least 8, as many as SLUB's kmalloc-4k slab
- * holds: with 4 KiB objects, a stack of 4 refilled 2 at a time took the
- * central lock for every two objects (a batch of 16 cost 1.67 us per
- * alloc+free against 0.54 us for a kmem_cache, init_on_alloc=0 in the
- * TCG VM; 0.54 us with 8).  It adds 56,704 bytes to the bound.
+ * Classes up to a page keep at least 16, so that a refill or a flush
+ * moves 8 objects: a whole span of the 4096-byte class (size class rule
+ * 7), as SLUB's kmalloc-4k slab holds 8.  Measured by make bench's batch
+ * workload (Documentation/design.rst, "The per-CPU hoarding bound").
  */
-#define MA_MCACHE_MIN_PAGE_OBJS	8
+#define MA_MCACHE_MIN_PAGE_OBJS	16
 #define MA_MCACHE_MAX_BATCH	(MA_MCACHE_MAX_OBJS / 2)
 
 struct ma_mcache __percpu *ma_mcaches;

@@ -6,7 +6,7 @@
  *	# memarena 1
  *	Alloc 4096			one "Name value" line per statistic,
  *	...				Go's MemStats fields in Go's order,
- *	MCacheBound 1360224		then memarena's own
+ *	MCacheBound 1563360		then memarena's own
  *	# BySize
  *	class size span_bytes ...	a header line, then one line per class
  *	1 8 8192 1024 ...

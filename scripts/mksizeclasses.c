@@ -16,8 +16,10 @@
  * Authors, BSD-style licence; src/runtime/mksizeclasses.go, in recent trees
  * src/runtime/_mkmalloc/mksizeclasses.go), reimplemented here in C, not
  * copied.  With the default span page size of 8192 bytes (Go's _PageSize)
- * it reproduces Go's current table (sizeclasses.go) exactly: 67 size
- * classes plus the dummy class 0, from 8 to 32768 bytes.
+ * it reproduces the object sizes of Go's current table (sizeclasses.go)
+ * exactly: 67 size classes plus the dummy class 0, from 8 to 32768 bytes.
+ * The spans are Go's too except where rule 7 lengthens them; with
+ * --go-spans they are all Go's.
  *
  * Waste bounds
  * ------------
@@ -120,6 +122,26 @@
  *    multiples of 128 (rules 1 and 4).  The generator checks the result
  *    for every size 1..MAX_SMALL_SIZE.
  *
+ * 7. memarena's divergence from Go: a class whose span holds fewer than
+ *    MIN_SPAN_OBJS (8) objects gets a longer span, the smallest multiple
+ *    of the span page size up to MAX_GROWN_SPAN (32 KiB) that holds 8 and
+ *    keeps rule 2's tail bound, or else the longest such span (the most
+ *    objects) within 32 KiB.  Object sizes stay Go's; only spans change:
+ *    14 classes from 1152 to 16384 bytes, those whose Go span holds fewer
+ *    than 8 objects and is shorter than 32 KiB.  Go's 4096-byte class puts two objects in 8 KiB, so every
+ *    second allocation of a batch refills the per-CPU cache from the
+ *    central list and carves a span from the page heap, and every second
+ *    free gives one back: the worst cell of 'make bench' (batch, 4096 B).
+ *    SLUB sizes its slabs the same way (calculate_order(): a minimum
+ *    object count, up to PAGE_ALLOC_COSTLY_ORDER, 32 KiB), and its
+ *    kmalloc-4k slab holds 8 objects.  Waste bounds: rule 2's tail bound
+ *    holds for the longer spans too (checked below), round-up waste does
+ *    not change, so the worst case stays 1.266x.  What grows is the memory
+ *    a class pins while a span is partly used, in a CPU's cache or on a
+ *    central list: up to 32 KiB per class instead of Go's span, the
+ *    price SLUB pays for kmalloc-4k too.  --go-spans leaves rule 7 out
+ *    and reproduces Go's table exactly.
+ *
  * Why these limits
  * ----------------
  * MAX_SMALL_SIZE (32 KiB) ends the small classes because above it a large
@@ -157,6 +179,10 @@
 /* Tail waste bound: tail <= span / TAIL_WASTE_DIV, i.e. 12.5% (rule 2). */
 #define TAIL_WASTE_DIV		8
 
+/* Rule 7: fewest objects per span, and the longest span grown to it. */
+#define MIN_SPAN_OBJS		8
+#define MAX_GROWN_SPAN		32768
+
 /* Go's _PageSize, our default: with it the table must equal Go's. */
 #define GO_PAGE_SIZE		8192
 /* Go's class count (including class 0), checked like Go checks it. */
@@ -190,6 +216,7 @@ struct size_class {
 
 static const char *progname = "mksizeclasses";
 static uint32_t page_size = GO_PAGE_SIZE;
+static bool go_spans;
 
 static struct size_class classes[MAX_CLASSES];
 static unsigned int nclasses;
@@ -263,6 +290,30 @@ static uint32_t span_pages(uint32_t size)
 	return (uint32_t)(span / page_size);
 }
 
+/*
+ * Rule 7: the span for a class of @size whose rule-2 span is @npages
+ * pages: that span if it holds MIN_SPAN_OBJS, else the shortest longer
+ * one up to MAX_GROWN_SPAN that does and keeps the tail bound, else the
+ * longest within MAX_GROWN_SPAN that keeps the tail bound.
+ */
+static uint32_t grown_span_pages(uint32_t size, uint32_t npages)
+{
+	uint32_t best = npages * page_size;
+	uint32_t span;
+
+	if (best / size >= MIN_SPAN_OBJS)
+		return npages;
+	for (span = best + page_size; span <= MAX_GROWN_SPAN;
+	     span += page_size) {
+		if (span % size > span / TAIL_WASTE_DIV)
+			continue;
+		best = span;
+		if (span / size >= MIN_SPAN_OBJS)
+			break;
+	}
+	return best / page_size;
+}
+
 static void make_classes(void)
 {
 	uint32_t align = MIN_HEAP_ALIGN;
@@ -315,6 +366,11 @@ static void make_classes(void)
 	if (page_size == GO_PAGE_SIZE && nclasses != GO_NUM_SIZE_CLASSES)
 		die("number of size classes changed: %u, Go has %d",
 		    nclasses, GO_NUM_SIZE_CLASSES);
+
+	/* Rule 7: sizes are final; lengthen the spans that hold too few. */
+	for (i = 1; i < nclasses && !go_spans; i++)
+		classes[i].npages = grown_span_pages(classes[i].size,
+						     classes[i].npages);
 
 	for (i = 1; i < nclasses; i++) {
 		struct size_class *c = &classes[i];
@@ -643,11 +699,12 @@ static void print_header(FILE *out)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s [--header] [--page-size N] [-o FILE]\n"
+		"usage: %s [--header] [--page-size N] [--go-spans] [-o FILE]\n"
 		"  Generate memarena's size class tables (Go's mksizeclasses).\n"
 		"  --header       write sizeclasses.h instead of sizeclasses.c\n"
 		"  --page-size N  span page size, a power of two in %d..%d\n"
 		"                 (default %d, Go's _PageSize)\n"
+		"  --go-spans     Go's span sizes everywhere (no rule 7)\n"
 		"  -o FILE        write to FILE (atomically) instead of stdout\n",
 		progname, MIN_PAGE_SIZE, MAX_PAGE_SIZE, GO_PAGE_SIZE);
 }
@@ -684,6 +741,8 @@ int main(int argc, char **argv)
 			page_size = parse_page_size(argv[++arg]);
 		} else if (!strncmp(a, "--page-size=", 12)) {
 			page_size = parse_page_size(a + 12);
+		} else if (!strcmp(a, "--go-spans")) {
+			go_spans = true;
 		} else if (!strcmp(a, "-o") && arg + 1 < argc) {
 			outfile = argv[++arg];
 		} else {

@@ -865,17 +865,17 @@ TEST_F(ma, hoarding_bound)
 
 	ASSERT_TRUE(pool != NULL);
 	/*
-	 * The bound as documented (design.rst): 16 KiB per class, 8..128
+	 * The bound as documented (design.rst): 16 KiB per class, 16..128
 	 * objects up to a page, 2 above.
 	 */
 	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++) {
 		cap = clamp_t(unsigned long, 16384 / ma_class_size[cls],
-			      ma_class_size[cls] <= PAGE_SIZE ? 8 : 2, 128);
+			      ma_class_size[cls] <= PAGE_SIZE ? 16 : 2, 128);
 		ASSERT_EQ(cap, mcache_cap(cls));
 		bound += cap * ma_class_size[cls];
 	}
 	ASSERT_EQ(bound, ma_mcache_bytes_bound);
-	ASSERT_EQ(1360224, ma_mcache_bytes_bound);
+	ASSERT_EQ(1563360, ma_mcache_bytes_bound);
 
 	/* Fill every stack of CPU 0 past its capacity. */
 	for (cls = 1; cls < MA_NUM_SIZE_CLASSES; cls++) {
@@ -2031,7 +2031,7 @@ TEST_F(ma, memstats_exact)
 	ASSERT_EQ(1, ms.bad_frees);
 	ASSERT_EQ(1, ms.arenas);
 	ASSERT_EQ(ma_heap.nheap_arenas, ms.heap_arenas);
-	ASSERT_EQ(1360224, ms.mcache_bound);
+	ASSERT_EQ(1563360, ms.mcache_bound);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
 		cached += ma_cached_objs(cpu);
 	ASSERT_EQ(cached, ms.cached_objects);
