@@ -128,15 +128,10 @@ unsigned int ma_central_refill(struct ma_central *c, void **objs,
 	return got;
 }
 
-/* Put one object back; move its span as its fill changes. */
-static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
-			   struct list_head *empty)
+/* Move @s between @c's lists after a put; @was_full: it was before. */
+static void ma_central_relist(struct ma_central *c, struct ma_span *s,
+			      bool was_full, struct list_head *empty)
 {
-	bool was_full = s->nalloc == s->nelems;
-
-	lockdep_assert_held(&c->lock);
-	if (!ma_span_put(s, p))
-		return false;
 	if (!s->nalloc && c->nempty < c->empty_max) {
 		list_move(&s->list, &c->empty);
 		WRITE_ONCE(c->nempty, c->nempty + 1);
@@ -146,6 +141,18 @@ static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
 	} else if (was_full) {
 		list_move(&s->list, &c->partial);
 	}
+}
+
+/* Put one object back; move its span as its fill changes. */
+static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
+			   struct list_head *empty)
+{
+	bool was_full = s->nalloc == s->nelems;
+
+	lockdep_assert_held(&c->lock);
+	if (!ma_span_put(s, p))
+		return false;
+	ma_central_relist(c, s, was_full, empty);
 	return true;
 }
 
@@ -163,31 +170,37 @@ static bool ma_central_put(struct ma_central *c, struct ma_span *s, void *p,
 void ma_central_flush(void **objs, unsigned int n)
 {
 	struct ma_central *c;
-	unsigned long flags;
+	unsigned long flags, len;
 	struct ma_span *s;
-	unsigned int i = 0;
+	unsigned int i = 0, j;
 	LIST_HEAD(empty);
+	bool was_full;
 
 	while (i < n) {
 		s = ma_span_of(objs[i]);
 		c = s->central;
 		ma_central_lock(c, &flags);
-		for (; i < n; i++) {
+		while (i < n) {
 			/*
-			 * Neighbours in a stack often share a span: look the
-			 * span up only when the object is outside the previous
-			 * one.  That one is still the same span: if the
-			 * previous put emptied it, no other object of it is
-			 * allocated, so none is in @objs.
+			 * Neighbours in a stack often share a span: put each
+			 * run of one span at once.  A run ends inside the
+			 * span's pages, so no object is looked at after its
+			 * span went back to the heap.
 			 */
-			if ((unsigned long)objs[i] - s->base >=
-			    ((unsigned long)s->npages << PAGE_SHIFT)) {
-				s = ma_span_of(objs[i]);
-				if (s->central != c)
+			len = (unsigned long)s->npages << PAGE_SHIFT;
+			for (j = i + 1; j < n; j++)
+				if ((unsigned long)objs[j] - s->base >= len)
 					break;
-			}
-			/* Checked when the object was freed: cannot fail. */
-			WARN_ON_ONCE(!ma_central_put(c, s, objs[i], &empty));
+			was_full = s->nalloc == s->nelems;
+			/* Checked when each object was freed: cannot fail. */
+			WARN_ON_ONCE(ma_span_put_run(s, objs + i, j - i));
+			ma_central_relist(c, s, was_full, &empty);
+			i = j;
+			if (i == n)
+				break;
+			s = ma_span_of(objs[i]);
+			if (s->central != c)
+				break;
 		}
 		ma_central_unlock(c, flags);
 	}

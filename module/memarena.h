@@ -611,6 +611,8 @@ static __always_inline int ma_span_obj_index(const struct ma_span *s,
 }
 
 bool ma_span_put(struct ma_span *s, void *p);
+unsigned int ma_span_put_run(struct ma_span *s, void *const *objs,
+			     unsigned int n);
 
 /* --- mcentral.c -------------------------------------------------------- */
 

@@ -104,3 +104,39 @@ bool ma_span_put(struct ma_span *s, void *p)
 		s->freeindex = idx;
 	return true;
 }
+
+/**
+ * ma_span_put_run() - return objects of one span, flushed from a stack
+ * @s: their SMALL span
+ * @objs: objects of @s, each validated by the free that stacked it
+ * @n: how many, at least 1
+ *
+ * ma_span_put() for a run: the span's fields are read and written once,
+ * and the object indices need no exactness check (the free did it).
+ *
+ * Context: @s->central->lock held.
+ * Return: the number of objects that were not allocated (0 unless the
+ * span's state is corrupt: nothing is changed for them).
+ */
+unsigned int ma_span_put_run(struct ma_span *s, void *const *objs,
+			     unsigned int n)
+{
+	u32 magic = ma_class_divmagic[s->class];
+	unsigned int minidx = s->freeindex, bad = 0, k;
+	unsigned long base = s->base, idx;
+
+	lockdep_assert_held(&s->central->lock);
+	for (k = 0; k < n; k++) {
+		idx = ((u64)((unsigned long)objs[k] - base) * magic) >> 32;
+		if (idx >= s->nelems ||
+		    !__test_and_clear_bit(idx, s->allocbits)) {
+			bad++;
+			continue;
+		}
+		if (idx < minidx)
+			minidx = idx;
+	}
+	s->nalloc -= n - bad;
+	s->freeindex = minidx;
+	return bad;
+}

@@ -405,6 +405,14 @@ static inline bool test_bit(unsigned long nr, const unsigned long *map)
 	return (map[nr / BITS_PER_LONG] >> (nr % BITS_PER_LONG)) & 1;
 }
 
+static inline bool __test_and_clear_bit(unsigned long nr, unsigned long *map)
+{
+	bool old = test_bit(nr, map);
+
+	__clear_bit(nr, map);
+	return old;
+}
+
 static inline void bitmap_zero(unsigned long *map, unsigned int nbits)
 {
 	memset(map, 0, BITS_TO_LONGS(nbits) * sizeof(unsigned long));
