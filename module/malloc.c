@@ -414,13 +414,10 @@ static __always_inline void ma_lookup_end(void)
  * heap, whose first word now holds its free cookie, for the caller to put
  * on this CPU's stack; NULL when the free was refused, or done (user arena
  * objects), or claimed: a large object's span, in *@large, for the caller
- * to pass to ma_large_free() after the section.  @hint, if not NULL, is
- * the span of an object this caller prepared and still holds (so it stays
- * in use): an object inside it needs no index lookup.  Caller is in
+ * to pass to ma_large_free() after the section.  Caller is in
  * ma_lookup_begin().
  */
 static __always_inline struct ma_span *ma_free_prepare(const void *p,
-						       struct ma_span *hint,
 						       struct ma_span **large)
 {
 	struct ma_central *central;
@@ -428,11 +425,7 @@ static __always_inline struct ma_span *ma_free_prepare(const void *p,
 	struct ma_span *s;
 	u8 state;
 
-	if (hint && (unsigned long)p - hint->base <
-		    ((unsigned long)hint->npages << PAGE_SHIFT))
-		s = hint;
-	else
-		s = ma_span_of(p);
+	s = ma_span_of(p);
 	if (unlikely(!s)) {
 		ma_bad_free(p, "not memarena memory");
 		return NULL;
@@ -509,6 +502,23 @@ static __always_inline bool ma_free_fast(const void *p)
 	return done;
 }
 
+/*
+ * Every free ma_free_fast() or ma_free_bulk_fast() did not take, bad ones
+ * included: the full checks, then the stack, a central or the heap.
+ */
+static void ma_free_slow(const void *p)
+{
+	struct ma_span *s, *large = NULL;
+
+	ma_lookup_begin();
+	s = ma_free_prepare(p, &large);
+	if (s)
+		ma_mcache_free(s, (void *)p);
+	ma_lookup_end();
+	if (large)
+		ma_large_free(large, p);
+}
+
 /**
  * memarena_free() - free memory
  * @p: an object from memarena_alloc() or memarena_arena_alloc(), NULL
@@ -525,8 +535,6 @@ static __always_inline bool ma_free_fast(const void *p)
  */
 void memarena_free(const void *p)
 {
-	struct ma_span *s, *large = NULL;
-
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	if (unlikely(in_nmi())) {
@@ -535,13 +543,7 @@ void memarena_free(const void *p)
 	}
 	if (likely(ma_free_fast(p)))
 		return;
-	ma_lookup_begin();
-	s = ma_free_prepare(p, NULL, &large);
-	if (s)
-		ma_mcache_free(s, (void *)p);
-	ma_lookup_end();
-	if (large)
-		ma_large_free(large, p);
+	ma_free_slow(p);
 }
 EXPORT_SYMBOL_GPL(memarena_free);
 
@@ -668,50 +670,92 @@ int memarena_alloc_bulk_node(size_t size, gfp_t gfp, size_t nr, void **p,
 }
 EXPORT_SYMBOL_GPL(memarena_alloc_bulk_node);
 
+/*
+ * ma_free_fast() for up to MA_FREE_BULK_CHUNK objects (bounded work with
+ * interrupts off) in one hold of this CPU's lock.  A run of objects of
+ * one span is looked up once: an object the caller still holds keeps its
+ * span in use, so the span stays valid for the next object inside it,
+ * until a flush may have emptied it.  Returns a bit per object left for
+ * ma_free_slow(), a bad free included; NULL and ZERO_SIZE_PTR are done.
+ */
+static unsigned long ma_free_bulk_fast(void *const *p, unsigned int n)
+{
+	struct ma_span *s, *hint = NULL;
+	unsigned long flags, slow = 0;
+	unsigned int k;
+	const void *q;
+
+	BUILD_BUG_ON(MA_FREE_BULK_CHUNK > BITS_PER_LONG);
+	if (want_init_on_free())
+		return n == BITS_PER_LONG ? ~0UL : BIT(n) - 1;
+	local_lock_irqsave(&ma_mcaches->lock, flags);
+	for (k = 0; k < n; k++) {
+		q = p[k];
+		if (unlikely(ZERO_OR_NULL_PTR(q)))
+			continue;
+		if (hint && (unsigned long)q - hint->base <
+			    ((unsigned long)hint->npages << PAGE_SHIFT)) {
+			s = hint;
+		} else {
+			s = ma_span_of(q);
+			/*
+			 * The acquire pairs as in ma_free_prepare(), before
+			 * the span's class and central are read.
+			 */
+			if (unlikely(!s || smp_load_acquire(&s->state) !=
+					   MA_SPAN_SMALL ||
+				     !ma_mcache_local(s))) {
+				__set_bit(k, &slow);
+				hint = NULL;
+				continue;
+			}
+			hint = s;
+		}
+		if (unlikely(ma_mprof_has_samples(s) ||
+			     ma_span_obj_index(s, q) < 0 ||
+			     *(unsigned long *)q == ma_free_cookie(q))) {
+			__set_bit(k, &slow);
+			continue;
+		}
+		*(unsigned long *)q = ma_free_cookie(q);
+		ma_checkers_free(q, ma_class_size[s->class]);
+		if (ma_mcache_push(s, (void *)q))
+			hint = NULL;
+	}
+	local_unlock_irqrestore(&ma_mcaches->lock, flags);
+	return slow;
+}
+
 /**
  * memarena_free_bulk() - free several objects
  * @nr: how many
  * @p: the objects, of any sizes; NULL and ZERO_SIZE_PTR entries are skipped
  *
- * As @nr calls of memarena_free(), with the same checks, but small
- * objects go onto this CPU's stacks MA_FREE_BULK_CHUNK at a time, in one
- * hold of its lock.
+ * As @nr calls of memarena_free(), with the same checks, but the common
+ * frees (small objects of this CPU's node) go onto this CPU's stacks
+ * MA_FREE_BULK_CHUNK at a time, in one hold of its lock, and a run of
+ * objects of one span is looked up once.
  *
  * Context: As memarena_free().
  */
 void memarena_free_bulk(size_t nr, void **p)
 {
-	struct ma_span *spans[MA_FREE_BULK_CHUNK], *hint, *large;
-	void *objs[MA_FREE_BULK_CHUNK];
-	unsigned int n;
-	size_t i = 0;
+	unsigned long slow;
+	unsigned int n, k;
+	size_t i;
 
 	if (unlikely(in_nmi())) {
-		for (; i < nr; i++)
+		for (i = 0; i < nr; i++)
 			if (!ZERO_OR_NULL_PTR(p[i]))
 				ma_bad_free(p[i], "free from NMI context");
 		return;
 	}
-	while (i < nr) {
-		ma_lookup_begin();
-		/* Objects of a chunk are held until it is pushed: hints hold. */
-		hint = NULL;
-		large = NULL;
-		for (n = 0; n < MA_FREE_BULK_CHUNK && i < nr && !large; i++) {
-			if (unlikely(ZERO_OR_NULL_PTR(p[i])))
-				continue;
-			spans[n] = ma_free_prepare(p[i], hint, &large);
-			if (spans[n]) {
-				hint = spans[n];
-				objs[n++] = p[i];
-			}
-		}
-		if (n)
-			ma_mcache_free_bulk(spans, objs, n);
-		ma_lookup_end();
-		/* A large object ends its chunk: it was p[i - 1]. */
-		if (large)
-			ma_large_free(large, p[i - 1]);
+	for (i = 0; i < nr; i += n) {
+		n = min_t(size_t, nr - i, MA_FREE_BULK_CHUNK);
+		slow = ma_free_bulk_fast(p + i, n);
+		for_each_set_bit(k, &slow, n)
+			if (!ZERO_OR_NULL_PTR(p[i + k]))
+				ma_free_slow(p[i + k]);
 	}
 }
 EXPORT_SYMBOL_GPL(memarena_free_bulk);

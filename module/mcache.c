@@ -261,42 +261,6 @@ void ma_mcache_flush_full(struct ma_mcache_class *mc, unsigned int cls)
 }
 
 /**
- * ma_mcache_free_bulk() - free small objects into this CPU's cache
- * @spans: each object's span, SMALL, of a node's heap
- * @objs: the objects, validated and carrying their free cookies
- * @n: how many, at most MA_FREE_BULK_CHUNK (bounded work with
- *	interrupts off)
- *
- * Objects of another node go straight back to their centrals.
- *
- * Context: Any context but NMI.
- */
-void ma_mcache_free_bulk(struct ma_span **spans, void **objs, unsigned int n)
-{
-	struct ma_mcache_class *mc;
-	unsigned long flags, remote = 0;
-	unsigned int i, cls;
-
-	BUILD_BUG_ON(MA_FREE_BULK_CHUNK > BITS_PER_LONG);
-	local_lock_irqsave(&ma_mcaches->lock, flags);
-	for (i = 0; i < n; i++) {
-		if (unlikely(!ma_mcache_local(spans[i]))) {
-			__set_bit(i, &remote);
-			continue;
-		}
-		cls = spans[i]->class;
-		mc = this_cpu_ptr(&ma_mcaches->cls[cls]);
-		if (unlikely(mc->n == mc->cap))
-			ma_mcache_flush(mc, cls, ma_mcache_batch(cls));
-		mc->objs[mc->n++] = objs[i];
-		WRITE_ONCE(mc->nfree, mc->nfree + 1);
-	}
-	local_unlock_irqrestore(&ma_mcaches->lock, flags);
-	for_each_set_bit(i, &remote, n)
-		ma_mcache_free_remote(spans[i], objs[i]);
-}
-
-/**
  * ma_mcache_count() - count allocations or frees that bypassed the stacks
  * @cls: size class, or 0 for large objects
  * @objs: objects allocated (> 0) or freed (< 0)

@@ -653,21 +653,25 @@ static __always_inline bool ma_mcache_local(const struct ma_span *s)
 /*
  * Push a freed object of a local span (ma_mcache_local()) onto this CPU's
  * stack, flushing the stack's oldest half first if it is full.  Inline:
- * memarena_free()'s fast path.  Caller holds ma_mcaches->lock.
+ * memarena_free()'s fast path.  Caller holds ma_mcaches->lock.  Returns
+ * true if it flushed: spans may have gone back to the heap.
  */
-static __always_inline void ma_mcache_push(struct ma_span *s, void *p)
+static __always_inline bool ma_mcache_push(struct ma_span *s, void *p)
 {
 	struct ma_mcache_class *mc = this_cpu_ptr(&ma_mcaches->cls[s->class]);
+	bool flushed = false;
 
-	if (unlikely(mc->n == mc->cap))
+	if (unlikely(mc->n == mc->cap)) {
 		ma_mcache_flush_full(mc, s->class);
+		flushed = true;
+	}
 	mc->objs[mc->n++] = p;
 	WRITE_ONCE(mc->nfree, mc->nfree + 1);
+	return flushed;
 }
 
 size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p,
 			    int nid);
-void ma_mcache_free_bulk(struct ma_span **spans, void **objs, unsigned int n);
 unsigned int ma_mcache_drain_cpus(u64 *activity, u64 *pause_ns, bool reclaim);
 void ma_mcache_count(unsigned int cls, long objs, long bytes);
 void ma_mcache_count_bad_free(void);

@@ -58,6 +58,15 @@ unsigned int ma_span_take(struct ma_span *s, void **objs, unsigned int max)
 	unsigned long bits, taken;
 
 	lockdep_assert_held(&s->central->lock);
+	if (!s->nalloc && max >= s->nelems) {
+		/* The whole span, as an empty span of a big class goes. */
+		for (n = 0; n < s->nelems; n++)
+			objs[n] = (void *)(s->base + (unsigned long)n * size);
+		bitmap_set(s->allocbits, 0, n);
+		s->nalloc = n;
+		s->freeindex = n;
+		return n;
+	}
 	max = min_t(unsigned int, max, s->nelems - s->nalloc);
 	/* A word of the bitmap at a time: its clear bits are free objects. */
 	for (; n < max && w < nwords; w++) {

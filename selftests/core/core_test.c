@@ -1557,6 +1557,18 @@ TEST_F(ma, bulk)
 	ASSERT_EQ(live - 8, live_objects());
 	ASSERT_EQ(bad + 2, total_bad_frees());
 
+	/* init_on_free sends every free the slow way: NULLs stay skipped. */
+	ma_shim_init_on_free = true;
+	ASSERT_EQ(8, memarena_alloc_bulk(64, GFP_KERNEL, 8, p));
+	p[8] = NULL;
+	p[9] = ZERO_SIZE_PTR;
+	live = live_objects();
+	bad = total_bad_frees();
+	memarena_free_bulk(10, p);
+	ma_shim_init_on_free = false;
+	ASSERT_EQ(live - 8, live_objects());
+	ASSERT_EQ(bad, total_bad_frees());
+
 	/* Requests memarena refuses. */
 	ASSERT_EQ(0, memarena_alloc_bulk(0, GFP_KERNEL, 4, p));
 	ASSERT_EQ(0, memarena_alloc_bulk(64, GFP_KERNEL, 0, p));
