@@ -195,16 +195,18 @@ void ma_free_page_range(struct page *page, unsigned int npages)
 }
 
 /*
- * The order of the next heap arena: about a quarter of the heap so far,
- * so that the number of heap arenas grows logarithmically while a small heap
- * stays small; at least what the request needs.
+ * The order of the next heap arena: about a sixteenth of the heap so far,
+ * so that the number of heap arenas grows logarithmically while a small
+ * heap stays small, and the unused part of the newest one, held from the
+ * page allocator at a peak, stays a small share of the heap (make bench's
+ * footprint and replay figures); at least what the request needs.
  */
 static unsigned int ma_heap_grow_order(struct ma_heap *h, unsigned int npages)
 {
 	unsigned long sys_pages = READ_ONCE(h->sys) >> PAGE_SHIFT;
 	unsigned int order = MA_HEAP_ARENA_MIN_ORDER;
 
-	while (order < MA_HEAP_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 4)
+	while (order < MA_HEAP_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 16)
 		order++;
 	/* Near the memory limit, grow by as little as possible. */
 	while (order > MA_HEAP_ARENA_MIN_ORDER &&
