@@ -287,7 +287,7 @@ const struct ms_column ms_node_cols[] = {
 	COL(NODE, HEAP_RELEASED, "heap_released", "RELEASED", K_BYTES,
 	    "heap_released_bytes", PROM_GAUGE,
 	    "Bytes of the node's heap given back: its part of HeapReleased."),
-	COL(NODE, HEAP_ARENAS, "heap_arenas", "ARENAS", K_COUNT,
+	COL(NODE, HEAP_ARENAS, "heap_arenas", "HEAP ARENAS", K_COUNT,
 	    "heap_arenas", PROM_GAUGE, "Heap arenas of the node's heap: its part of HeapArenas."),
 	COL(NODE, SPANS, "spans", "SPANS", K_COUNT,
 	    "spans", PROM_GAUGE, "Spans of the node's heap in use, small and large."),

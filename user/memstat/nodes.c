@@ -21,7 +21,7 @@ static const struct ms_table_col columns[] = {
 	{ .attr = MEMARENA_A_NODE_HEAP_INUSE, .width = 11 },
 	{ .attr = MEMARENA_A_NODE_HEAP_IDLE, .width = 11 },
 	{ .attr = MEMARENA_A_NODE_HEAP_RELEASED, .width = 11 },
-	{ .attr = MEMARENA_A_NODE_HEAP_ARENAS, .width = 7 },
+	{ .attr = MEMARENA_A_NODE_HEAP_ARENAS, .width = 11 },
 	{ .attr = MEMARENA_A_NODE_SPANS, .width = 8 },
 	{ .attr = MEMARENA_A_NODE_MSPAN_SYS, .width = 11 },
 };
