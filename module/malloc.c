@@ -83,7 +83,7 @@
  * Alignment.  Objects start at span start + n * size, and spans start on
  * a page, so every object is 8-byte aligned and objects of power-of-two
  * classes up to PAGE_SIZE are aligned to their size.  Spans of the
- * power-of-two classes above PAGE_SIZE (8, 16 and 32 KiB, one object per
+ * power-of-two classes above PAGE_SIZE (8, 16 and 32 KiB: 4, 2 and 1 per
  * span) and large objects of power-of-two size are carved at an address
  * aligned to their size.  Every power-of-two request size is a class, so
  * a power-of-two request is aligned to its size, as kmalloc() promises.
@@ -673,9 +673,8 @@ EXPORT_SYMBOL_GPL(memarena_alloc_bulk_node);
 /*
  * ma_free_fast() for up to MA_FREE_BULK_CHUNK objects (bounded work with
  * interrupts off) in one hold of this CPU's lock.  A run of objects of
- * one span is looked up once: an object the caller still holds keeps its
- * span in use, so the span stays valid for the next object inside it,
- * until a flush may have emptied it.  Returns a bit per object left for
+ * one span is looked up once: the span of the object pushed last stays
+ * in use (see the hint below).  Returns a bit per object left for
  * ma_free_slow(), a bad free included; NULL and ZERO_SIZE_PTR are done.
  */
 static unsigned long ma_free_bulk_fast(void *const *p, unsigned int n)
@@ -706,10 +705,8 @@ static unsigned long ma_free_bulk_fast(void *const *p, unsigned int n)
 					   MA_SPAN_SMALL ||
 				     !ma_mcache_local(s))) {
 				__set_bit(k, &slow);
-				hint = NULL;
 				continue;
 			}
-			hint = s;
 		}
 		if (unlikely(ma_mprof_has_samples(s) ||
 			     ma_span_obj_index(s, q) < 0 ||
@@ -719,8 +716,14 @@ static unsigned long ma_free_bulk_fast(void *const *p, unsigned int n)
 		}
 		*(unsigned long *)q = ma_free_cookie(q);
 		ma_checkers_free(q, ma_class_size[s->class]);
-		if (ma_mcache_push(s, (void *)q))
-			hint = NULL;
+		ma_mcache_push(s, (void *)q);
+		/*
+		 * Only a span an object was just pushed from is a hint: that
+		 * object, on top of its stack, keeps the span in use until a
+		 * later push flushes it, and that push replaces the hint.  A
+		 * refused entry's span may be given back meanwhile.
+		 */
+		hint = s;
 	}
 	local_unlock_irqrestore(&ma_mcaches->lock, flags);
 	return slow;

@@ -241,7 +241,7 @@ struct ma_central {
 
 /*
  * Empty spans a global central keeps: a class whose spans hold few
- * objects (4096 B: 2 per 8 KiB span) would otherwise carve a span from
+ * objects (12288 B: 2 per 24 KiB span) would otherwise carve a span from
  * the heap and give it back for every two objects that go through the
  * per-CPU cache.  256 KiB per class (SLUB keeps up to 6 empty 32 KiB
  * slabs per node for kmalloc-4k): they stay memarena's either way, in
@@ -653,21 +653,16 @@ static __always_inline bool ma_mcache_local(const struct ma_span *s)
 /*
  * Push a freed object of a local span (ma_mcache_local()) onto this CPU's
  * stack, flushing the stack's oldest half first if it is full.  Inline:
- * memarena_free()'s fast path.  Caller holds ma_mcaches->lock.  Returns
- * true if it flushed: spans may have gone back to the heap.
+ * memarena_free()'s fast path.  Caller holds ma_mcaches->lock.
  */
-static __always_inline bool ma_mcache_push(struct ma_span *s, void *p)
+static __always_inline void ma_mcache_push(struct ma_span *s, void *p)
 {
 	struct ma_mcache_class *mc = this_cpu_ptr(&ma_mcaches->cls[s->class]);
-	bool flushed = false;
 
-	if (unlikely(mc->n == mc->cap)) {
+	if (unlikely(mc->n == mc->cap))
 		ma_mcache_flush_full(mc, s->class);
-		flushed = true;
-	}
 	mc->objs[mc->n++] = p;
 	WRITE_ONCE(mc->nfree, mc->nfree + 1);
-	return flushed;
 }
 
 size_t ma_mcache_alloc_bulk(unsigned int cls, gfp_t gfp, size_t n, void **p,

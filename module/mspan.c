@@ -120,8 +120,7 @@ bool ma_span_put(struct ma_span *s, void *p)
  * @objs: objects of @s, each validated by the free that stacked it
  * @n: how many, at least 1
  *
- * ma_span_put() for a run: the span's fields are read and written once,
- * and the object indices need no exactness check (the free did it).
+ * ma_span_put() for a run: the span's fields are read and written once.
  *
  * Context: @s->central->lock held.
  * Return: the number of objects that were not allocated (0 unless the
@@ -130,14 +129,16 @@ bool ma_span_put(struct ma_span *s, void *p)
 unsigned int ma_span_put_run(struct ma_span *s, void *const *objs,
 			     unsigned int n)
 {
-	u32 magic = ma_class_divmagic[s->class];
+	u32 magic = ma_class_divmagic[s->class], size = ma_class_size[s->class];
 	unsigned int minidx = s->freeindex, bad = 0, k;
-	unsigned long base = s->base, idx;
+	unsigned long base = s->base, off, idx;
 
 	lockdep_assert_held(&s->central->lock);
 	for (k = 0; k < n; k++) {
-		idx = ((u64)((unsigned long)objs[k] - base) * magic) >> 32;
-		if (idx >= s->nelems ||
+		off = (unsigned long)objs[k] - base;
+		idx = ((u64)off * magic) >> 32;
+		/* Stacked objects were checked: only corruption fails here. */
+		if (idx >= s->nelems || idx * size != off ||
 		    !__test_and_clear_bit(idx, s->allocbits)) {
 			bad++;
 			continue;
