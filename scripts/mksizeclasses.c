@@ -123,15 +123,18 @@
  *    for every size 1..MAX_SMALL_SIZE.
  *
  * 7. memarena's divergence from Go: a class whose span holds fewer than
- *    MIN_SPAN_OBJS (8) objects gets a longer span, the smallest multiple
+ *    MIN_SPAN_OBJS (8) objects gets a longer span, the shortest multiple
  *    of the span page size up to MAX_GROWN_SPAN (32 KiB) that holds 8 and
- *    keeps rule 2's tail bound, or else the longest such span (the most
- *    objects) within 32 KiB.  Object sizes stay Go's; only spans change:
- *    14 classes from 1152 to 16384 bytes, those whose Go span holds fewer
- *    than 8 objects and is shorter than 32 KiB.  Go's 4096-byte class puts two objects in 8 KiB, so every
- *    second allocation of a batch refills the per-CPU cache from the
- *    central list and carves a span from the page heap, and every second
- *    free gives one back: the worst cell of 'make bench' (batch, 4096 B).
+ *    keeps rule 2's tail bound, or else the longest within 32 KiB whose
+ *    tail is no larger a share of it than the rule-2 span's (more
+ *    objects, no more waste).  Object sizes stay Go's; only spans change:
+ *    12 of the 16 classes whose Go span holds fewer than 8 objects and is
+ *    shorter than 32 KiB, from 1152 to 16384 bytes (4864 and 6144 would
+ *    waste more in 32 KiB, 12288 and 24576 would break the tail bound).
+ *    Go's 4096-byte class puts two objects in 8 KiB, so every second
+ *    allocation of a batch refills the per-CPU cache from the central
+ *    list and carves a span from the page heap, and every second free
+ *    gives one back: the worst cell of 'make bench' (batch, 4096 B).
  *    SLUB sizes its slabs the same way (calculate_order(): a minimum
  *    object count, up to PAGE_ALLOC_COSTLY_ORDER, 32 KiB), and its
  *    kmalloc-4k slab holds 8 objects.  Waste bounds: rule 2's tail bound
@@ -294,22 +297,25 @@ static uint32_t span_pages(uint32_t size)
  * Rule 7: the span for a class of @size whose rule-2 span is @npages
  * pages: that span if it holds MIN_SPAN_OBJS, else the shortest longer
  * one up to MAX_GROWN_SPAN that does and keeps the tail bound, else the
- * longest within MAX_GROWN_SPAN that keeps the tail bound.
+ * longest within MAX_GROWN_SPAN whose tail is no larger a share of it
+ * than the rule-2 span's.
  */
 static uint32_t grown_span_pages(uint32_t size, uint32_t npages)
 {
-	uint32_t best = npages * page_size;
+	uint32_t go_span = npages * page_size, best = go_span;
+	uint64_t go_tail = go_span % size;
 	uint32_t span;
 
-	if (best / size >= MIN_SPAN_OBJS)
+	if (go_span / size >= MIN_SPAN_OBJS)
 		return npages;
-	for (span = best + page_size; span <= MAX_GROWN_SPAN;
+	for (span = go_span + page_size; span <= MAX_GROWN_SPAN;
 	     span += page_size) {
 		if (span % size > span / TAIL_WASTE_DIV)
 			continue;
-		best = span;
 		if (span / size >= MIN_SPAN_OBJS)
-			break;
+			return span / page_size;
+		if ((uint64_t)(span % size) * go_span <= go_tail * span)
+			best = span;
 	}
 	return best / page_size;
 }

@@ -1484,12 +1484,16 @@ TEST_F(ma, release_pages_between_live_objects)
 	/* A heap arena is only taken if the excess covers what it holds. */
 	held = U64_MAX;
 	list_for_each_entry(ha, &ma_heap.heap_arenas, node)
-		held = min(held, (u64)((1U << ha->order) -
-				       ha->released_pages) << PAGE_SHIFT);
-	/* (One made of holes only holds nothing and is always taken.) */
-	if (held && held != U64_MAX)
-		ASSERT_TRUE(ma_heap_release_one(&ma_heap, held - 1, &bytes, &pause) == NULL ||
-			    bytes < held);
+		if (ha->released_pages < 1U << ha->order)
+			held = min(held, (u64)((1U << ha->order) -
+					       ha->released_pages) << PAGE_SHIFT);
+	/* Only one made of holes only (it holds nothing) fits under that. */
+	if (held != U64_MAX) {
+		ha = ma_heap_release_one(&ma_heap, held - 1, &bytes, &pause);
+		ASSERT_TRUE(ha == NULL || bytes == 0);
+		if (ha)
+			ma_heap_arena_free(ha);
+	}
 	while ((ha = ma_heap_release_one(&ma_heap, U64_MAX, &bytes, &pause)))
 		ma_heap_arena_free(ha);
 	ASSERT_EQ(0, ma_heap.nheap_arenas);
