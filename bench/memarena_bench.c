@@ -43,7 +43,9 @@
  *	   is perfect weak scaling); the empty loop's own scaling is the
  *	   reference (sizes 64, 256, mixed; the empty loop, memarena,
  *	   kmalloc and kmem_cache);
- *  footprint  mixed sizes only: allocate until footprint_kb= KiB are
+ *  footprint  mixed sizes only: start as the replay does (after
+ *	   memarena_drain() and 2 s for the scavenger), allocate until
+ *	   footprint_kb= KiB are
  *	   requested and live, free a random half, allocate sizes of
  *	   1025..4096 bytes until as many bytes are live again, free
  *	   everything, wait 2 s (the scavenger's period is 1 s); for
@@ -1234,8 +1236,13 @@ static void measure_footprint(struct bench *b, enum bench_alloc a)
 	sizes = vmalloc(array_size(max, sizeof(*sizes)));
 	if (!ms || !objs || !sizes)
 		goto out;
+	/*
+	 * As the replay: idle memory left by the workloads before is given
+	 * back first, or its reuse would hide what this one needs.
+	 */
 	if (a == BA_MEMARENA)
 		memarena_drain();
+	msleep(2000);
 	base = fp_held(a, ms);
 	peak = base;
 	/* Fill with the mixed distribution. */

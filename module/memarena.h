@@ -85,6 +85,12 @@
 #define MA_HEAP_ARENA_MAX_ORDER	10
 #define MA_HEAP_ARENA_MIN_SHIFT	(PAGE_SHIFT + MA_HEAP_ARENA_MIN_ORDER)
 #define MA_HEAP_ARENA_MAX_PAGES	BIT(MA_HEAP_ARENA_MAX_ORDER)
+/*
+ * A growing heap takes a heap arena of at least 1 / MA_HEAP_GROW_SHARE of
+ * what it holds (ma_heap_grow_order(); Documentation/design.rst, "Heap
+ * growth"; core_test heap_growth_policy).
+ */
+#define MA_HEAP_GROW_SHARE	32
 
 /* Spans are multiples of Go's 8 KiB pages, i.e. of two kernel pages. */
 #define MA_SPAN_PAGES(cls)	(ma_class_span_bytes[cls] >> PAGE_SHIFT)

@@ -195,18 +195,24 @@ void ma_free_page_range(struct page *page, unsigned int npages)
 }
 
 /*
- * The order of the next heap arena: about a sixteenth of the heap so far,
- * so that the number of heap arenas grows logarithmically while a small
- * heap stays small, and the unused part of the newest one, held from the
- * page allocator at a peak, stays a small share of the heap (make bench's
- * footprint and replay figures); at least what the request needs.
+ * The order of the next heap arena: about 1 / MA_HEAP_GROW_SHARE of the
+ * heap held from the page allocator (HeapSys - HeapReleased), so that the
+ * number of heap arenas grows logarithmically while a small heap stays
+ * small, and the unused part of the newest one, held at a peak, stays a
+ * small share of the heap (make bench's footprint and replay figures); at
+ * least what the request needs.  Not of HeapSys, which keeps every peak's size: a
+ * heap given back after a big peak would grow again in the biggest
+ * blocks, each held unused at the next, smaller peak.
  */
 static unsigned int ma_heap_grow_order(struct ma_heap *h, unsigned int npages)
 {
-	unsigned long sys_pages = READ_ONCE(h->sys) >> PAGE_SHIFT;
+	/* Unlocked reads, two of them: a heuristic, kept from wrapping. */
+	u64 sys = READ_ONCE(h->sys), released = READ_ONCE(h->released);
+	unsigned long held = sys > released ? (sys - released) >> PAGE_SHIFT : 0;
 	unsigned int order = MA_HEAP_ARENA_MIN_ORDER;
 
-	while (order < MA_HEAP_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 16)
+	while (order < MA_HEAP_ARENA_MAX_ORDER &&
+	       (1UL << order) < held / MA_HEAP_GROW_SHARE)
 		order++;
 	/* Near the memory limit, grow by as little as possible. */
 	while (order > MA_HEAP_ARENA_MIN_ORDER &&

@@ -181,12 +181,14 @@ static struct ma_heap_arena *last_harena(void)
 }
 
 /* The order mheap.c should pick for a new heap arena: a 16th of sys. */
-static unsigned int expected_grow_order(u64 sys, unsigned int npages)
+/* @held: HeapSys - HeapReleased of the heap before it grows */
+static unsigned int expected_grow_order(u64 held, unsigned int npages)
 {
-	unsigned long sys_pages = sys >> PAGE_SHIFT;
+	unsigned long held_pages = held >> PAGE_SHIFT;
 	unsigned int order = MA_HEAP_ARENA_MIN_ORDER;
 
-	while (order < MA_HEAP_ARENA_MAX_ORDER && (1UL << order) < sys_pages / 16)
+	while (order < MA_HEAP_ARENA_MAX_ORDER &&
+	       (1UL << order) < held_pages / MA_HEAP_GROW_SHARE)
 		order++;
 	while (order < MA_HEAP_ARENA_MAX_ORDER && (1UL << order) < npages)
 		order++;
@@ -749,8 +751,8 @@ TEST_F(ma, heap_growth_policy)
 	unsigned long nharenas;
 	unsigned int n = 0, i;
 	struct ma_heap_arena *ha;
+	u64 sys, bytes, pause = 0;
 	struct ma_span *s;
-	u64 sys;
 
 	ASSERT_TRUE(p != NULL);
 	ASSERT_EQ(0, ma_heap.nheap_arenas);
@@ -808,6 +810,26 @@ TEST_F(ma, heap_growth_policy)
 	for (i = 0; i < n; i++)
 		memarena_free(p[i]);
 	ASSERT_EQ(sys, ma_heap.sys);	/* the heap keeps its pages */
+	ASSERT_IDLE();
+
+	/*
+	 * Given back whole, the heap grows again by a sixteenth of what it
+	 * holds, not of HeapSys (which still counts the released capacity).
+	 */
+	ma_central_trim_all();
+	while ((ha = ma_heap_release_one(&ma_heap, U64_MAX, &bytes, &pause)))
+		ma_heap_arena_free(ha);
+	ASSERT_EQ(0, ma_heap.nheap_arenas);
+	ASSERT_EQ(sys, ma_heap.sys);
+	ASSERT_EQ(sys, ma_heap.released);
+	p[0] = memarena_alloc(9 * PAGE_SIZE, GFP_KERNEL);
+	ASSERT_TRUE(p[0] != NULL);
+	ASSERT_EQ(1, ma_heap.nheap_arenas);
+	ASSERT_EQ(expected_grow_order(0, 9), last_harena()->order);
+	ASSERT_EQ(MA_HEAP_ARENA_MIN_ORDER, last_harena()->order);
+	ASSERT_EQ(sys, ma_heap.sys);	/* released capacity reused first */
+	memarena_free(p[0]);
+	ASSERT_CONSISTENT();
 	ASSERT_IDLE();
 	free(p);
 }
