@@ -66,7 +66,13 @@
  *	   its own, timings only (order=percpu);
  *  churn  only when asked for: batch of 64, LIFO, on every online CPU for
  *	   churn_ms= milliseconds; reports operations per second (bench/run
- *	   runs it with and without a statistics reader, bench/statread).
+ *	   runs it with and without a statistics reader, bench/statread);
+ *  statload  only when asked for (bench/run's icount-smp2 modes):
+ *	   memarena's mixed churn on every online CPU but the last, for
+ *	   statload_ms= milliseconds, while a kthread on the last CPU reads
+ *	   /proc/memstats whole at 1 kHz, spins as long (the control), or
+ *	   sleeps; operations per second and the reads' latency
+ *	   (run_statload()).
  * Sizes (sizes=): any list of byte sizes and "mixed", a fixed pseudo-random
  * sequence uniform over 8..1024 bytes (no kmem_cache for mixed).
  *
@@ -92,6 +98,8 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/kernel_read_file.h>
 #include <linux/delay.h>
@@ -103,6 +111,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
@@ -110,7 +119,7 @@
 static char *workloads = "pair,batch,bulk,remote,larson,parallel,footprint,replay";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "Workloads: pair,batch,bulk,remote,larson,parallel,footprint,replay,churn (default all but churn)");
+		 "Workloads: pair,batch,bulk,remote,larson,parallel,footprint,replay,churn,statload (default all but churn and statload)");
 
 static char *sizes = "16,64,256,1024,4096,mixed";
 module_param(sizes, charp, 0444);
@@ -147,6 +156,15 @@ static unsigned int churn_ms = 3000;
 module_param(churn_ms, uint, 0444);
 MODULE_PARM_DESC(churn_ms, "churn: milliseconds of churn on every CPU (default 3000)");
 
+static unsigned int statload_ms = 200;
+module_param(statload_ms, uint, 0444);
+MODULE_PARM_DESC(statload_ms, "statload: milliseconds per run (default 200)");
+
+static char *statload_file = "/proc/memstats";
+module_param(statload_file, charp, 0444);
+MODULE_PARM_DESC(statload_file,
+		 "statload: the file the reader reads (default /proc/memstats)");
+
 #define BENCH_BLOCK	1024		/* operations per timed block */
 #define BENCH_MAX_N	16384		/* largest batch */
 #define BENCH_NSIZES	4096		/* length of the size sequence */
@@ -160,6 +178,9 @@ MODULE_PARM_DESC(churn_ms, "churn: milliseconds of churn on every CPU (default 3
 #define BENCH_XREPEAT	3		/* remote, larson: runs per repeat */
 #define BENCH_MAX_FOOTPRINT_KB	(1024 * 1024)	/* 1 GiB live at most */
 #define BENCH_MAX_CHURN_MS	600000		/* 10 minutes */
+#define BENCH_STATREAD_HZ	1000		/* statload's reads per second */
+#define BENCH_STATREAD_BUF	(256 * 1024)	/* bytes per kernel_read() */
+#define BENCH_SPIN_CALIB	BIT(20)		/* statload: loops timed */
 
 enum bench_alloc {
 	BA_EMPTY,		/* the empty loop: inline, no call */
@@ -192,6 +213,7 @@ enum bench_workload {
 	BW_FOOTPRINT,
 	BW_CHURN,
 	BW_REPLAY,
+	BW_STATLOAD,
 	BW_NR,
 };
 
@@ -205,6 +227,7 @@ static const char * const workload_names[BW_NR] = {
 	[BW_FOOTPRINT] = "footprint",
 	[BW_CHURN] = "churn",
 	[BW_REPLAY] = "replay",
+	[BW_STATLOAD] = "statload",
 };
 
 static const unsigned int batch_ns[] = { 16, 64, 1024, 16384 };
@@ -575,6 +598,8 @@ static bool alloc_applies(struct bench *b, enum bench_workload w,
 		return false;
 	if ((w == BW_FOOTPRINT || w == BW_REPLAY) &&
 	    a != BA_MEMARENA && a != BA_KMALLOC)
+		return false;
+	if (w == BW_STATLOAD && a != BA_MEMARENA)
 		return false;
 	return true;
 }
@@ -1171,13 +1196,252 @@ static void measure_churn(struct bench *b, struct prun *pr,
 	b->runs++;
 }
 
-/* parallel and churn, at 64, 256 and mixed only. */
+/*
+ * statload: what a statistics reader costs the allocators beyond its own
+ * CPU time, deterministic in bench/run's icount-smp2 modes.  memarena's
+ * churn as above on every online CPU but the last, for statload_ms,
+ * while a kthread on the last CPU, BENCH_STATREAD_HZ times a second,
+ *   file: reads statload_file (/proc/memstats; /proc/meminfo for a
+ *	comparison) whole (kernel_read() from offset 0 until EOF, as
+ *	statread's pread());
+ *   spin: spins as long as the file run's reads took on average, touching
+ *	nothing of memarena (the control);
+ *   none: sleeps;
+ * in the order none, file, spin, none, file, spin, none.  With -icount
+ * and round-robin vCPUs a busy reader CPU slows the other vCPUs' clock
+ * whatever it runs, so the control takes that out: what the churn loses
+ * with the file reader beyond what it loses with the spinner is
+ * interference (locks, IPIs, work the reader makes the allocators do),
+ * not cache-line traffic, which TCG does not model.  The reads' latency
+ * counts the other vCPU's turns too.  Only /proc/memstats: 6.1's
+ * /proc/slabinfo has no read_iter, so kernel_read() cannot read it.
+ */
+enum statreader_kind { SR_NONE, SR_FILE, SR_SPIN };
+
+static const char * const statreader_names[] = {
+	[SR_NONE] = "none", [SR_SPIN] = "spin",	/* SR_FILE: the file's name */
+};
+
+struct statreader {
+	enum statreader_kind kind;
+	u64 deadline;
+	u64 spin_loops;			/* SR_SPIN: per tick */
+	u64 quiet_ns;			/* mean read, no churn */
+	char *buf;
+	u64 *lat;			/* ns per read */
+	unsigned int nlat, maxlat;
+	u64 bytes;			/* of the last read */
+	int err;
+	struct completion done;
+};
+
+/* One whole read of @f from offset 0: its bytes, or -errno. */
+static ssize_t statread_once(struct file *f, char *buf)
+{
+	ssize_t n, total = 0;
+	loff_t pos = 0;
+
+	do {
+		n = kernel_read(f, buf, BENCH_STATREAD_BUF, &pos);
+		if (n < 0)
+			return n;
+		total += n;
+	} while (n > 0);
+	return total;
+}
+
+/*
+ * The control's work: a loop count, not a time (with round-robin vCPUs
+ * the clock also runs while the churn's vCPU has its turn), timed by
+ * run_statload() through this same function.  No cpu_relax(): TCG ends a
+ * vCPU's turn at PAUSE.
+ */
+static noinline void statload_spin(u64 loops)
+{
+	u64 i;
+
+	for (i = 0; i < loops; i++)
+		barrier();
+}
+
+static int statreader_thread(void *data)
+{
+	struct statreader *r = data;
+	u64 next = ktime_get_ns(), t0;
+	struct file *f = NULL;
+	ktime_t wake;
+	ssize_t n;
+
+	if (r->kind == SR_FILE) {
+		f = filp_open(statload_file, O_RDONLY, 0);
+		if (IS_ERR(f)) {
+			r->err = PTR_ERR(f);
+			goto out;
+		}
+	}
+	while (!kthread_should_stop()) {
+		if (r->kind == SR_NONE)	/* one sleep to the deadline */
+			next = r->deadline;
+		wake = ns_to_ktime(next);
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		schedule_hrtimeout(&wake, HRTIMER_MODE_ABS);
+		t0 = ktime_get_ns();
+		if (r->kind == SR_NONE || t0 >= r->deadline)
+			break;
+		if (f) {
+			n = statread_once(f, r->buf);
+			if (n < 0) {
+				r->err = n;
+				break;
+			}
+			r->bytes = n;
+		} else {
+			statload_spin(r->spin_loops);
+		}
+		if (r->nlat < r->maxlat)
+			r->lat[r->nlat++] = ktime_get_ns() - t0;
+		next += NSEC_PER_SEC / BENCH_STATREAD_HZ;
+		next = max(next, ktime_get_ns());	/* no catching up */
+	}
+	if (f)
+		filp_close(f, NULL);
+out:
+	return bench_park(&r->done);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void measure_statload(struct bench *b, struct prun *pr,
+			     struct statreader *r, enum statreader_kind kind,
+			     const struct cpumask *churn, unsigned int rcpu)
+{
+	const char *name = kind == SR_FILE ? kbasename(statload_file) :
+			   statreader_names[kind];
+	u64 t0, elapsed, total = 0, sum = 0;
+	struct task_struct *t;
+	unsigned int c, i;
+	bool ok;
+
+	if (kthread_should_stop())
+		return;
+	pr->a = BA_MEMARENA;
+	r->kind = kind;
+	r->nlat = 0;
+	r->bytes = 0;
+	r->err = 0;
+	init_completion(&r->done);
+	t0 = ktime_get_ns();
+	pr->deadline = t0 + (u64)statload_ms * NSEC_PER_MSEC;
+	r->deadline = pr->deadline;
+	t = kthread_create_on_cpu(statreader_thread, r, rcpu,
+				  "memarena_br/%u");
+	if (IS_ERR(t)) {
+		b->ret = PTR_ERR(t);
+		return;
+	}
+	wake_up_process(t);
+	ok = !churn || p_run(b, pr, churn);
+	wait_for_completion(&r->done);
+	elapsed = ktime_get_ns() - t0;
+	kthread_stop(t);
+	pr->deadline = 0;
+	if (churn)
+		for_each_cpu(c, churn)
+			total += pr->t[c].ops;
+	if (!ok || r->err) {
+		pr_info("result alloc=memarena workload=statload order=lifo n=%u size=mixed cpu=all reader=%s error=%s\n",
+			BENCH_PAR_N, name, !ok ? "ENOMEM" : "EREAD");
+		if (r->err)
+			pr_err("statload: reading %s: %d\n", statload_file,
+			       r->err);
+		b->ret = !ok ? -ENOMEM : r->err;
+		return;
+	}
+	for (i = 0; i < r->nlat; i++)
+		sum += r->lat[i];
+	if (!churn)
+		r->quiet_ns = r->nlat ? div_u64(sum, r->nlat) : 0;
+	sort(r->lat, r->nlat, sizeof(*r->lat), cmp_u64, NULL);
+	pr_info("result alloc=memarena workload=statload order=lifo n=%u size=mixed cpu=all threads=%u reader=%s reader_cpu=%u ops=%llu elapsed_ms=%llu ops_per_sec=%llu reads=%u read_bytes=%llu read_mean_ns=%llu read_p50_ns=%llu read_p99_ns=%llu read_max_ns=%llu\n",
+		BENCH_PAR_N, churn ? cpumask_weight(churn) : 0, name,
+		rcpu, total, div_u64(elapsed, NSEC_PER_MSEC),
+		div64_u64(total * NSEC_PER_SEC, elapsed ?: 1), r->nlat,
+		r->bytes, r->nlat ? div_u64(sum, r->nlat) : 0,
+		r->nlat ? r->lat[r->nlat / 2] : 0,
+		r->nlat ? r->lat[(r->nlat * 99) / 100] : 0,
+		r->nlat ? r->lat[r->nlat - 1] : 0);
+	b->runs++;
+}
+
+static void run_statload(struct bench *b, struct prun *pr)
+{
+	static const enum statreader_kind order[] = {
+		SR_NONE, SR_FILE, SR_SPIN, SR_NONE, SR_FILE, SR_SPIN, SR_NONE,
+	};
+	unsigned int i, rcpu = cpumask_last(cpu_online_mask);
+	struct statreader r = {};
+	cpumask_var_t churn;
+	u64 t0, t1;
+
+	if (!alloc_applies(b, BW_STATLOAD, BA_MEMARENA, BENCH_MIXED))
+		return;
+	if (num_online_cpus() < 2) {
+		pr_info("skip workloads=statload reason=fewer than 2 online CPUs (%u)\n",
+			num_online_cpus());
+		return;
+	}
+	if (!zalloc_cpumask_var(&churn, GFP_KERNEL)) {
+		b->ret = -ENOMEM;
+		return;
+	}
+	cpumask_copy(churn, cpu_online_mask);
+	cpumask_clear_cpu(rcpu, churn);
+	r.maxlat = statload_ms * BENCH_STATREAD_HZ / MSEC_PER_SEC + 1;
+	r.lat = kvmalloc_array(r.maxlat, sizeof(*r.lat), GFP_KERNEL);
+	r.buf = kvmalloc(BENCH_STATREAD_BUF, GFP_KERNEL);
+	if (!r.lat || !r.buf) {
+		b->ret = -ENOMEM;
+		goto out;
+	}
+	/* Warm-up, not reported: the first run grows the heap. */
+	pr->a = BA_MEMARENA;
+	pr->deadline = ktime_get_ns() + (u64)statload_ms * NSEC_PER_MSEC;
+	p_run(b, pr, churn);
+	pr->deadline = 0;
+	/*
+	 * The reads alone (threads=0), the other CPUs idle: the clock then
+	 * counts the reader's instructions only.  The spinner's loop is
+	 * timed the same way, here, and spins as many instructions.
+	 */
+	measure_statload(b, pr, &r, SR_FILE, NULL, rcpu);
+	t0 = ktime_get_ns();
+	statload_spin(BENCH_SPIN_CALIB);
+	t1 = ktime_get_ns();
+	r.spin_loops = t1 > t0 ? div64_u64(r.quiet_ns * BENCH_SPIN_CALIB,
+					   t1 - t0) : 0;
+	pr_info("statload spin_loops=%llu calib_loops=%lu calib_ns=%llu quiet_read_ns=%llu\n",
+		r.spin_loops, BENCH_SPIN_CALIB, t1 - t0, r.quiet_ns);
+	for (i = 0; i < ARRAY_SIZE(order) && !b->ret; i++)
+		measure_statload(b, pr, &r, order[i], churn, rcpu);
+out:
+	kvfree(r.buf);
+	kvfree(r.lat);
+	free_cpumask_var(churn);
+}
+
+/* parallel and churn, at 64, 256 and mixed only; statload at mixed. */
 static void run_percpu(struct bench *b, unsigned int size)
 {
 	enum bench_alloc a;
 	struct prun *pr;
 
-	if (!(b->workload_mask & (BIT(BW_PARALLEL) | BIT(BW_CHURN))))
+	if (!(b->workload_mask & (BIT(BW_PARALLEL) | BIT(BW_CHURN) |
+				  BIT(BW_STATLOAD))))
 		return;
 	if (size != 64 && size != 256 && size != BENCH_MIXED)
 		return;
@@ -1200,6 +1464,8 @@ static void run_percpu(struct bench *b, unsigned int size)
 			if (alloc_applies(b, BW_CHURN, a, size))
 				measure_churn(b, pr, a, size);
 	}
+	if (test_bit(BW_STATLOAD, &b->workload_mask) && size == BENCH_MIXED)
+		run_statload(b, pr);
 	p_free(pr);
 }
 
@@ -2024,6 +2290,10 @@ static int __init bench_init(void)
 	}
 	if (!churn_ms || churn_ms > BENCH_MAX_CHURN_MS) {
 		pr_err("churn_ms must be 1..%u\n", BENCH_MAX_CHURN_MS);
+		return -EINVAL;
+	}
+	if (!statload_ms || statload_ms > BENCH_MAX_CHURN_MS) {
+		pr_err("statload_ms must be 1..%u\n", BENCH_MAX_CHURN_MS);
 		return -EINVAL;
 	}
 	b = kzalloc(sizeof(*b), GFP_KERNEL);

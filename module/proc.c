@@ -136,7 +136,7 @@ static int memstats_open(struct inode *inode, struct file *file)
 
 static const struct proc_ops memstats_proc_ops = {
 	.proc_open	= memstats_open,
-	.proc_read	= seq_read,
+	.proc_read_iter	= seq_read_iter,
 	.proc_lseek	= seq_lseek,
 	.proc_release	= single_release,
 };
