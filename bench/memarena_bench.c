@@ -180,6 +180,8 @@ MODULE_PARM_DESC(statload_file,
 #define BENCH_MAX_CHURN_MS	600000		/* 10 minutes */
 #define BENCH_STATREAD_HZ	1000		/* statload's reads per second */
 #define BENCH_STATREAD_BUF	(256 * 1024)	/* bytes per kernel_read() */
+#define BENCH_STATREAD_MAX	(16 << 20)	/* bytes per whole read */
+#define BENCH_MAX_STATLOAD_MS	60000		/* below the hung task timeout */
 #define BENCH_SPIN_CALIB	BIT(20)		/* statload: loops timed */
 
 enum bench_alloc {
@@ -1192,7 +1194,7 @@ static void measure_churn(struct bench *b, struct prun *pr,
 		pr_info("result alloc=%s workload=churn order=lifo n=%u size=%s cpu=all threads=%u ops=%llu elapsed_ms=%llu ops_per_sec=%llu\n",
 			alloc_names[a], BENCH_PAR_N, sz, num_online_cpus(),
 			total, div_u64(elapsed, NSEC_PER_MSEC),
-			div64_u64(total * NSEC_PER_SEC, elapsed ?: 1));
+			mul_u64_u64_div_u64(total, NSEC_PER_SEC, elapsed ?: 1));
 	b->runs++;
 }
 
@@ -1204,8 +1206,9 @@ static void measure_churn(struct bench *b, struct prun *pr,
  *   file: reads statload_file (/proc/memstats; /proc/meminfo for a
  *	comparison) whole (kernel_read() from offset 0 until EOF, as
  *	statread's pread());
- *   spin: spins as long as the file run's reads took on average, touching
- *	nothing of memarena (the control);
+ *   spin: runs as many instructions as a read alone, in a loop that
+ *	touches nothing of memarena (the control; run_statload() calibrates
+ *	its count);
  *   none: sleeps;
  * in the order none, file, spin, none, file, spin, none.  With -icount
  * and round-robin vCPUs a busy reader CPU slows the other vCPUs' clock
@@ -1213,8 +1216,12 @@ static void measure_churn(struct bench *b, struct prun *pr,
  * with the file reader beyond what it loses with the spinner is
  * interference (locks, IPIs, work the reader makes the allocators do),
  * not cache-line traffic, which TCG does not model.  The reads' latency
- * counts the other vCPU's turns too.  Only /proc/memstats: 6.1's
- * /proc/slabinfo has no read_iter, so kernel_read() cannot read it.
+ * counts the other vCPU's turns too, and a read that ends past its next
+ * tick delays that one (no catching up), so under churn fewer than
+ * BENCH_STATREAD_HZ reads a second are made: the spinner's count is
+ * reported as well.  The churn counts whole blocks of BENCH_BLOCK
+ * operations.  Only /proc/memstats: /proc/slabinfo has no read_iter
+ * (6.1, 6.12), so kernel_read() cannot read it.
  */
 enum statreader_kind { SR_NONE, SR_FILE, SR_SPIN };
 
@@ -1235,13 +1242,18 @@ struct statreader {
 	struct completion done;
 };
 
-/* One whole read of @f from offset 0: its bytes, or -errno. */
+/*
+ * One whole read of @f from offset 0: its bytes, or -errno; -EFBIG for
+ * a file that does not end within BENCH_STATREAD_MAX bytes.
+ */
 static ssize_t statread_once(struct file *f, char *buf)
 {
 	ssize_t n, total = 0;
 	loff_t pos = 0;
 
 	do {
+		if (total > BENCH_STATREAD_MAX)
+			return -EFBIG;
 		n = kernel_read(f, buf, BENCH_STATREAD_BUF, &pos);
 		if (n < 0)
 			return n;
@@ -1273,7 +1285,7 @@ static int statreader_thread(void *data)
 	ssize_t n;
 
 	if (r->kind == SR_FILE) {
-		f = filp_open(statload_file, O_RDONLY, 0);
+		f = filp_open(statload_file, O_RDONLY | O_NONBLOCK, 0);
 		if (IS_ERR(f)) {
 			r->err = PTR_ERR(f);
 			goto out;
@@ -1283,7 +1295,7 @@ static int statreader_thread(void *data)
 		if (r->kind == SR_NONE)	/* one sleep to the deadline */
 			next = r->deadline;
 		wake = ns_to_ktime(next);
-		set_current_state(TASK_UNINTERRUPTIBLE);
+		set_current_state(TASK_IDLE);
 		schedule_hrtimeout(&wake, HRTIMER_MODE_ABS);
 		t0 = ktime_get_ns();
 		if (r->kind == SR_NONE || t0 >= r->deadline)
@@ -1316,9 +1328,10 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void measure_statload(struct bench *b, struct prun *pr,
-			     struct statreader *r, enum statreader_kind kind,
-			     const struct cpumask *churn, unsigned int rcpu)
+/* One run; 0, or -errno after its error line. */
+static int measure_statload(struct bench *b, struct prun *pr,
+			    struct statreader *r, enum statreader_kind kind,
+			    const struct cpumask *churn, unsigned int rcpu)
 {
 	const char *name = kind == SR_FILE ? kbasename(statload_file) :
 			   statreader_names[kind];
@@ -1328,7 +1341,7 @@ static void measure_statload(struct bench *b, struct prun *pr,
 	bool ok;
 
 	if (kthread_should_stop())
-		return;
+		return -EINTR;
 	pr->a = BA_MEMARENA;
 	r->kind = kind;
 	r->nlat = 0;
@@ -1341,8 +1354,9 @@ static void measure_statload(struct bench *b, struct prun *pr,
 	t = kthread_create_on_cpu(statreader_thread, r, rcpu,
 				  "memarena_br/%u");
 	if (IS_ERR(t)) {
-		b->ret = PTR_ERR(t);
-		return;
+		pr_info("result alloc=memarena workload=statload order=lifo n=%u size=mixed cpu=all reader=%s error=ESRCH\n",
+			BENCH_PAR_N, name);
+		return PTR_ERR(t);
 	}
 	wake_up_process(t);
 	ok = !churn || p_run(b, pr, churn);
@@ -1359,8 +1373,7 @@ static void measure_statload(struct bench *b, struct prun *pr,
 		if (r->err)
 			pr_err("statload: reading %s: %d\n", statload_file,
 			       r->err);
-		b->ret = !ok ? -ENOMEM : r->err;
-		return;
+		return !ok ? -ENOMEM : r->err;
 	}
 	for (i = 0; i < r->nlat; i++)
 		sum += r->lat[i];
@@ -1370,12 +1383,13 @@ static void measure_statload(struct bench *b, struct prun *pr,
 	pr_info("result alloc=memarena workload=statload order=lifo n=%u size=mixed cpu=all threads=%u reader=%s reader_cpu=%u ops=%llu elapsed_ms=%llu ops_per_sec=%llu reads=%u read_bytes=%llu read_mean_ns=%llu read_p50_ns=%llu read_p99_ns=%llu read_max_ns=%llu\n",
 		BENCH_PAR_N, churn ? cpumask_weight(churn) : 0, name,
 		rcpu, total, div_u64(elapsed, NSEC_PER_MSEC),
-		div64_u64(total * NSEC_PER_SEC, elapsed ?: 1), r->nlat,
+		mul_u64_u64_div_u64(total, NSEC_PER_SEC, elapsed ?: 1), r->nlat,
 		r->bytes, r->nlat ? div_u64(sum, r->nlat) : 0,
 		r->nlat ? r->lat[r->nlat / 2] : 0,
 		r->nlat ? r->lat[(r->nlat * 99) / 100] : 0,
 		r->nlat ? r->lat[r->nlat - 1] : 0);
 	b->runs++;
+	return 0;
 }
 
 static void run_statload(struct bench *b, struct prun *pr)
@@ -1386,7 +1400,9 @@ static void run_statload(struct bench *b, struct prun *pr)
 	unsigned int i, rcpu = cpumask_last(cpu_online_mask);
 	struct statreader r = {};
 	cpumask_var_t churn;
+	int ret = 0;
 	u64 t0, t1;
+	bool ok;
 
 	if (!alloc_applies(b, BW_STATLOAD, BA_MEMARENA, BENCH_MIXED))
 		return;
@@ -1406,29 +1422,39 @@ static void run_statload(struct bench *b, struct prun *pr)
 	r.buf = kvmalloc(BENCH_STATREAD_BUF, GFP_KERNEL);
 	if (!r.lat || !r.buf) {
 		b->ret = -ENOMEM;
-		goto out;
+		goto out_free;
 	}
 	/* Warm-up, not reported: the first run grows the heap. */
 	pr->a = BA_MEMARENA;
 	pr->deadline = ktime_get_ns() + (u64)statload_ms * NSEC_PER_MSEC;
-	p_run(b, pr, churn);
+	ok = p_run(b, pr, churn);
 	pr->deadline = 0;
+	if (!ok) {
+		pr_info("result alloc=memarena workload=statload order=lifo n=%u size=mixed cpu=all reader=warm-up error=ENOMEM\n",
+			BENCH_PAR_N);
+		b->ret = -ENOMEM;
+		goto out_free;
+	}
 	/*
 	 * The reads alone (threads=0), the other CPUs idle: the clock then
 	 * counts the reader's instructions only.  The spinner's loop is
 	 * timed the same way, here, and spins as many instructions.
 	 */
-	measure_statload(b, pr, &r, SR_FILE, NULL, rcpu);
-	t0 = ktime_get_ns();
-	statload_spin(BENCH_SPIN_CALIB);
-	t1 = ktime_get_ns();
-	r.spin_loops = t1 > t0 ? div64_u64(r.quiet_ns * BENCH_SPIN_CALIB,
-					   t1 - t0) : 0;
-	pr_info("statload spin_loops=%llu calib_loops=%lu calib_ns=%llu quiet_read_ns=%llu\n",
-		r.spin_loops, BENCH_SPIN_CALIB, t1 - t0, r.quiet_ns);
-	for (i = 0; i < ARRAY_SIZE(order) && !b->ret; i++)
-		measure_statload(b, pr, &r, order[i], churn, rcpu);
-out:
+	ret = measure_statload(b, pr, &r, SR_FILE, NULL, rcpu);
+	if (!ret) {
+		t0 = ktime_get_ns();
+		statload_spin(BENCH_SPIN_CALIB);
+		t1 = ktime_get_ns();
+		r.spin_loops = t1 > t0 ?
+			div64_u64(r.quiet_ns * BENCH_SPIN_CALIB, t1 - t0) : 0;
+		pr_info("statload spin_loops=%llu calib_loops=%lu calib_ns=%llu quiet_read_ns=%llu\n",
+			r.spin_loops, BENCH_SPIN_CALIB, t1 - t0, r.quiet_ns);
+	}
+	for (i = 0; i < ARRAY_SIZE(order) && !ret; i++)
+		ret = measure_statload(b, pr, &r, order[i], churn, rcpu);
+	if (ret && ret != -EINTR)
+		b->ret = ret;
+out_free:
 	kvfree(r.buf);
 	kvfree(r.lat);
 	free_cpumask_var(churn);
@@ -2292,8 +2318,8 @@ static int __init bench_init(void)
 		pr_err("churn_ms must be 1..%u\n", BENCH_MAX_CHURN_MS);
 		return -EINVAL;
 	}
-	if (!statload_ms || statload_ms > BENCH_MAX_CHURN_MS) {
-		pr_err("statload_ms must be 1..%u\n", BENCH_MAX_CHURN_MS);
+	if (!statload_ms || statload_ms > BENCH_MAX_STATLOAD_MS) {
+		pr_err("statload_ms must be 1..%u\n", BENCH_MAX_STATLOAD_MS);
 		return -EINVAL;
 	}
 	b = kzalloc(sizeof(*b), GFP_KERNEL);

@@ -200,9 +200,9 @@ void ma_free_page_range(struct page *page, unsigned int npages)
  * number of heap arenas grows logarithmically while a small heap stays
  * small, and the unused part of the newest one, held at a peak, stays a
  * small share of the heap (make bench's footprint and replay figures); at
- * least what the request needs.  Not of HeapSys, which keeps every peak's size: a
- * heap given back after a big peak would grow again in the biggest
- * blocks, each held unused at the next, smaller peak.
+ * least what the request needs.  Not of HeapSys, which keeps every peak's
+ * size: a heap given back after a big peak would grow again in the
+ * biggest blocks, each held unused at the next, smaller peak.
  */
 static unsigned int ma_heap_grow_order(struct ma_heap *h, unsigned int npages)
 {

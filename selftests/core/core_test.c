@@ -180,8 +180,10 @@ static struct ma_heap_arena *last_harena(void)
 	return list_entry(ma_heap.heap_arenas.prev, struct ma_heap_arena, node);
 }
 
-/* The order mheap.c should pick for a new heap arena: a 16th of sys. */
-/* @held: HeapSys - HeapReleased of the heap before it grows */
+/*
+ * The order mheap.c should pick for a new heap arena; @held: HeapSys -
+ * HeapReleased of the heap before it grows.
+ */
 static unsigned int expected_grow_order(u64 held, unsigned int npages)
 {
 	unsigned long held_pages = held >> PAGE_SHIFT;
@@ -751,7 +753,7 @@ TEST_F(ma, heap_growth_policy)
 	unsigned long nharenas;
 	unsigned int n = 0, i;
 	struct ma_heap_arena *ha;
-	u64 sys, bytes, pause = 0;
+	u64 sys, released, bytes, pause = 0;
 	struct ma_span *s;
 
 	ASSERT_TRUE(p != NULL);
@@ -762,6 +764,7 @@ TEST_F(ma, heap_growth_policy)
 		ASSERT_LT(n, N);
 		nharenas = ma_heap.nheap_arenas;
 		sys = ma_heap.sys;
+		released = ma_heap.released;
 		p[n] = memarena_alloc(9 * PAGE_SIZE, GFP_KERNEL);	/* 9 pages */
 		ASSERT_TRUE(p[n] != NULL);
 		n++;
@@ -769,7 +772,7 @@ TEST_F(ma, heap_growth_policy)
 			continue;
 		ASSERT_EQ(nharenas + 1, ma_heap.nheap_arenas);
 		ha = last_harena();
-		ASSERT_EQ(expected_grow_order(sys, 9), ha->order)
+		ASSERT_EQ(expected_grow_order(sys - released, 9), ha->order)
 			TH_LOG("heap arena %lu with sys %llu", nharenas, sys);
 		ASSERT_EQ(sys + (PAGE_SIZE << ha->order), ma_heap.sys);
 		/* It grew because nothing fitted: no 9-page hole elsewhere. */
@@ -813,8 +816,9 @@ TEST_F(ma, heap_growth_policy)
 	ASSERT_IDLE();
 
 	/*
-	 * Given back whole, the heap grows again by a sixteenth of what it
-	 * holds, not of HeapSys (which still counts the released capacity).
+	 * Given back whole, the heap grows again by a share of what it
+	 * holds (MA_HEAP_GROW_SHARE), not of HeapSys (which still counts
+	 * the released capacity).
 	 */
 	ma_central_trim_all();
 	while ((ha = ma_heap_release_one(&ma_heap, U64_MAX, &bytes, &pause)))
