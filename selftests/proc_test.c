@@ -9,6 +9,7 @@
  * Every test starts with stats_public off and puts back what it was.
  */
 
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -141,6 +142,36 @@ TEST_F(memstats, root_reads_the_header)
 	EXPECT_EQ(0, strncmp(self->buf, want, strlen(want))) {
 		TH_LOG("first line is not '%s': %.80s", "# memarena N", self->buf);
 	}
+}
+
+/*
+ * The file is read through seq_read_iter(), so the kernel can read it
+ * (kernel_read(), as make bench's statload does) and so can splice(),
+ * which fails with EINVAL on a plain seq_read() file.
+ */
+TEST_F(memstats, splices_like_it_reads)
+{
+	char want[64], *got = self->buf;
+	int fd, pipefd[2];
+	ssize_t n;
+
+	fd = open(MEMARENA_PROC_PATH, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(pipefd));
+	n = splice(fd, NULL, pipefd[1], NULL, 4096, 0);
+	EXPECT_LT(0, n) {
+		TH_LOG("splice: %s", strerror(errno));
+	}
+	if (n > 0) {
+		n = read(pipefd[0], got, n);
+		ASSERT_LT(0, n);
+		snprintf(want, sizeof(want), "# memarena %d\n",
+			 MEMARENA_GENL_VERSION);
+		EXPECT_EQ(0, strncmp(got, want, strlen(want)));
+	}
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(fd);
 }
 
 /* What the children saw, for the parent to compare with its own read. */
