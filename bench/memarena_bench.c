@@ -156,9 +156,9 @@ static unsigned int churn_ms = 3000;
 module_param(churn_ms, uint, 0444);
 MODULE_PARM_DESC(churn_ms, "churn: milliseconds of churn on every CPU (default 3000)");
 
-static unsigned int statload_ms = 200;
+static unsigned int statload_ms = 100;
 module_param(statload_ms, uint, 0444);
-MODULE_PARM_DESC(statload_ms, "statload: milliseconds per run (default 200)");
+MODULE_PARM_DESC(statload_ms, "statload: milliseconds per run (default 100)");
 
 static char *statload_file = "/proc/memstats";
 module_param(statload_file, charp, 0444);
